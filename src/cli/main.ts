@@ -1,0 +1,37 @@
+// The `seal` command line. Each subcommand lives in its own module; this file only dispatches.
+import { info } from './info.js';
+
+const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
+  info,
+};
+
+function usage(): string {
+  return [
+    'usage: seal <command> [options]',
+    '',
+    'commands:',
+    '  info      CPU features, kernel path in use and thread count',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`seal: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    console.error(`seal: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

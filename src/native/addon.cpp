@@ -1,0 +1,53 @@
+// The Node-API entry point: machine facts and thread control here; each kernel family registers
+// its own functions from its own file.
+#include <napi.h>
+
+#include "cpu.h"
+#include "threadpool.h"
+
+namespace seal {
+void register_gemm(Napi::Env env, Napi::Object exports);
+void register_attention(Napi::Env env, Napi::Object exports);
+void register_ops(Napi::Env env, Napi::Object exports);
+}  // namespace seal
+
+using namespace seal;
+
+static Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const CpuFeatures& c = cpu_features();
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Object features = Napi::Object::New(env);
+  features.Set("avx2", c.avx2);
+  features.Set("fma", c.fma);
+  features.Set("f16c", c.f16c);
+  features.Set("avx512f", c.avx512f);
+  features.Set("avx512bw", c.avx512bw);
+  features.Set("avx512vl", c.avx512vl);
+  features.Set("avx512dq", c.avx512dq);
+  features.Set("avx512bf16", c.avx512bf16);
+  out.Set("features", features);
+  out.Set("isa", isa_name(active_isa()));
+  out.Set("isaNote", isa_note());
+  out.Set("threads", pool().threads());
+  return out;
+}
+
+static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "threads must be a number");
+  int n = info[0].As<Napi::Number>().Int32Value();
+  if (n < 1 || n > 256) throw Napi::RangeError::New(info.Env(), "threads must be in [1, 256]");
+  set_threads(n);
+  return info.Env().Undefined();
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  register_gemm(env, exports);
+  register_attention(env, exports);
+  register_ops(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(seal_native, Init)

@@ -1,0 +1,5 @@
+// Placeholder until the attention kernels land.
+#include <napi.h>
+namespace seal {
+void register_attention(Napi::Env, Napi::Object) {}
+}  // namespace seal
