@@ -30,7 +30,14 @@ const buildFailure = fileURLToPath(new URL('../../../build/native-build-failed.t
 type NativeAddon = Omit<Kernels, 'kind' | 'threads' | 'setThreads'> & {
   info(): NativeInfo;
   setThreads(n: number): void;
+  /** Switch the dispatch path (capped at what the CPU has); returns the path now in use. */
+  setIsa(isa: 'avx512' | 'avx2' | 'scalar'): 'avx512' | 'avx2' | 'scalar';
 };
+
+/** For tests: switch the native dispatch path at run time. Returns the path now in use, or null without the addon. */
+export function setNativeIsa(isa: 'avx512' | 'avx2' | 'scalar'): string | null {
+  return nativeAddon ? nativeAddon.setIsa(isa) : null;
+}
 
 let nativeAddon: NativeAddon | null = null;
 let loadError: string | undefined;
@@ -44,7 +51,7 @@ try {
 
 /** The native kernels, or null when the addon is not built. */
 export const nativeKernels: Kernels | null = nativeAddon && {
-  ...nativeAddon,
+  ...(nativeAddon as Omit<NativeAddon, 'info' | 'setIsa'>),
   kind: 'native',
   threads: () => nativeAddon!.info().threads,
   setThreads: (n: number) => nativeAddon!.setThreads(n),

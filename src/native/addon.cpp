@@ -41,9 +41,21 @@ static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Tests use this to run every dispatch path in one process. Returns the path actually set.
+static Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  Isa want;
+  if (name == "avx512") want = Isa::Avx512;
+  else if (name == "avx2") want = Isa::Avx2;
+  else if (name == "scalar") want = Isa::Scalar;
+  else throw Napi::TypeError::New(info.Env(), "setIsa: expected 'avx512', 'avx2' or 'scalar'");
+  return Napi::String::New(info.Env(), isa_name(set_isa(want)));
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   register_gemm(env, exports);
   register_attention(env, exports);
   register_ops(env, exports);

@@ -1,5 +1,6 @@
 #include "cpu.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -39,12 +40,32 @@ const std::string& isa_note() {
   return note_slot();
 }
 
+static Isa best_isa() {
+  const CpuFeatures& c = cpu_features();
+  Isa best = Isa::Scalar;
+  if (c.avx2 && c.fma && c.f16c) best = Isa::Avx2;
+  if (best == Isa::Avx2 && c.avx512f && c.avx512bw && c.avx512vl && c.avx512dq) best = Isa::Avx512;
+  return best;
+}
+
+static std::atomic<int>& isa_slot() {
+  static std::atomic<int> slot{-1};
+  return slot;
+}
+
+Isa set_isa(Isa want) {
+  Isa best = best_isa();
+  if (static_cast<int>(want) > static_cast<int>(best)) want = best;
+  active_isa();  // make sure the env default has been read first
+  isa_slot().store(static_cast<int>(want));
+  return want;
+}
+
 Isa active_isa() {
-  static Isa isa = [] {
-    const CpuFeatures& c = cpu_features();
-    Isa best = Isa::Scalar;
-    if (c.avx2 && c.fma && c.f16c) best = Isa::Avx2;
-    if (best == Isa::Avx2 && c.avx512f && c.avx512bw && c.avx512vl && c.avx512dq) best = Isa::Avx512;
+  int current = isa_slot().load(std::memory_order_relaxed);
+  if (current >= 0) return static_cast<Isa>(current);
+  static Isa initial = [] {
+    Isa best = best_isa();
     const char* env = std::getenv("SEAL_ISA");
     if (env && *env) {
       Isa want = best;
@@ -61,7 +82,9 @@ Isa active_isa() {
     }
     return best;
   }();
-  return isa;
+  int expected = -1;
+  isa_slot().compare_exchange_strong(expected, static_cast<int>(initial));
+  return static_cast<Isa>(isa_slot().load());
 }
 
 const char* isa_name(Isa isa) {

@@ -13,7 +13,9 @@ struct CpuFeatures {
 };
 
 const CpuFeatures& cpu_features();
-Isa active_isa();  // fixed at first call
+Isa active_isa();  // from SEAL_ISA or the best the CPU has, until set_isa
+// Switch path at run time (tests run every path in one process); capped at what the CPU has.
+Isa set_isa(Isa want);
 const char* isa_name(Isa isa);
 // Set when SEAL_ISA asked for something the CPU lacks or did not parse.
 const std::string& isa_note();
