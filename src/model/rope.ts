@@ -23,14 +23,17 @@ export function inverseFrequencies(config: Pick<ModelConfig, 'headDim' | 'ropeTh
   } else if (s.type === 'llama3') {
     const lowWavelen = s.originalMaxPositions / s.lowFreqFactor;
     const highWavelen = s.originalMaxPositions / s.highFreqFactor;
+    // Step by step in fp32, as torch evaluates the same expression on float32 tensors.
+    const f32 = Math.fround;
     for (let i = 0; i < half; i++) {
       const f = inv[i]!;
-      const wavelen = (2 * Math.PI) / f;
-      if (wavelen > lowWavelen) {
-        inv[i] = Math.fround(f / s.factor);
-      } else if (wavelen >= highWavelen) {
-        const smooth = (s.originalMaxPositions / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
-        inv[i] = Math.fround((1 - smooth) * (f / s.factor) + smooth * f);
+      const wavelen = f32((2 * Math.PI) / f);
+      const scaled = wavelen > lowWavelen ? f32(f / s.factor) : f;
+      if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
+        const smooth = f32(f32(f32(s.originalMaxPositions / wavelen) - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor));
+        inv[i] = f32(f32(f32(f32(1 - smooth) * scaled) / s.factor) + f32(smooth * scaled));
+      } else {
+        inv[i] = scaled;
       }
     }
   }
