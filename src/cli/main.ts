@@ -1,8 +1,13 @@
 // The `seal` command line. Each subcommand lives in its own module; this file only dispatches.
 import { info } from './info.js';
+import { generateCommand } from './generate.js';
+import { scoreCommand } from './score.js';
+import { UsageError } from './args.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
   info,
+  generate: generateCommand,
+  score: scoreCommand,
 };
 
 function usage(): string {
@@ -11,6 +16,8 @@ function usage(): string {
     '',
     'commands:',
     '  info      CPU features, kernel path in use and thread count',
+    '  generate  generate text from a prompt or chat message (streamed)',
+    '  score     per-token log-probabilities and mean loss of a text',
   ].join('\n');
 }
 
@@ -32,6 +39,6 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     console.error(`seal: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

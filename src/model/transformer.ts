@@ -1,0 +1,160 @@
+// The decoder-only transformer shared by Llama, Qwen2, Qwen3 and Mistral: pre-norm blocks of
+// grouped-query attention with rotary embeddings and a SwiGLU MLP. One forward serves training
+// (autograd records it), prefill and cached decode (noGrad, with a KV cache).
+import { kernels } from '../kernels/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { add, attention, embedding, linear, reshape, rmsnorm, rope, swiglu } from '../tensor/ops.js';
+import type { ModelConfig } from './config.js';
+import { ropeTables, type RopeTables } from './rope.js';
+import type { RawTensor } from './weights.js';
+import { KVCache } from './kv-cache.js';
+
+/** A hook that adds to a projection's output (LoRA lives here); null leaves the base layer alone. */
+export type ProjectionHook = (name: string, x: Tensor, base: Tensor) => Tensor;
+
+export interface ForwardOptions {
+  /** Position of every token, [B·T]; default 0..T-1 per sequence (or continuing the cache). */
+  positions?: Int32Array;
+  /** Packed documents: token t sees keys j with segStart[t] <= j <= t (see the attention kernel). */
+  segStart?: Int32Array;
+  /** Compute logits only for the last position of each sequence (generation). */
+  lastOnly?: boolean;
+  /** Decode against this cache: T new tokens per sequence are appended (prefill when empty). */
+  cache?: KVCache;
+}
+
+export class Transformer {
+  readonly params: Map<string, Tensor>;
+  /** LoRA and similar adapters attach here. */
+  projectionHook: ProjectionHook | null = null;
+  private rope: RopeTables;
+
+  constructor(readonly config: ModelConfig, weights: Map<string, RawTensor>) {
+    this.params = new Map();
+    for (const [name, t] of weights) this.params.set(name, new Tensor(t.data, t.shape, { name }));
+    this.rope = ropeTables(config, Math.min(config.maxPositions, 4096));
+  }
+
+  param(name: string): Tensor {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`model has no parameter '${name}'`);
+    return p;
+  }
+
+  private optional(name: string): Tensor | null {
+    return this.params.get(name) ?? null;
+  }
+
+  /** Rotary tables cover at least `n` positions (grown on demand: a long prompt never fails). */
+  private ropeFor(n: number): RopeTables {
+    if (n > this.rope.maxPos) this.rope = ropeTables(this.config, Math.max(n, 2 * this.rope.maxPos));
+    return this.rope;
+  }
+
+  private project(x: Tensor, name: string): Tensor {
+    const base = linear(x, this.param(`${name}.weight`), this.optional(`${name}.bias`));
+    return this.projectionHook ? this.projectionHook(name, x, base) : base;
+  }
+
+  /**
+   * ids: [B·T] token ids of B sequences of T tokens. Returns logits [B·T, V] (or [B, V] with
+   * lastOnly).
+   */
+  forward(ids: Int32Array, B: number, T: number, options: ForwardOptions = {}): Tensor {
+    const c = this.config;
+    if (ids.length !== B * T) throw new RangeError(`forward: ${ids.length} ids for B=${B}, T=${T}`);
+    const cache = options.cache ?? null;
+    const positions = options.positions ?? defaultPositions(B, T, cache);
+    let maxPos = 0;
+    for (let i = 0; i < positions.length; i++) maxPos = Math.max(maxPos, positions[i]!);
+    const { cos, sin } = this.ropeFor(maxPos + 1);
+    const segStart = options.segStart ?? slidingWindowStarts(B, T, c.slidingWindow);
+
+    let h = embedding(this.param('model.embed_tokens.weight'), ids, [B * T]);
+    for (let l = 0; l < c.numLayers; l++) {
+      const p = `model.layers.${l}.`;
+      const x = rmsnorm(h, this.param(`${p}input_layernorm.weight`), c.rmsNormEps);
+      let q = reshape(this.project(x, `${p}self_attn.q_proj`), [B * T, c.numHeads, c.headDim]);
+      let k = reshape(this.project(x, `${p}self_attn.k_proj`), [B * T, c.numKvHeads, c.headDim]);
+      const v = this.project(x, `${p}self_attn.v_proj`);
+      if (c.qkNorm) {
+        q = rmsnorm(q, this.param(`${p}self_attn.q_norm.weight`), c.rmsNormEps);
+        k = rmsnorm(k, this.param(`${p}self_attn.k_norm.weight`), c.rmsNormEps);
+      }
+      q = rope(q, positions, cos, sin);
+      k = rope(k, positions, cos, sin);
+      const o = cache
+        ? cachedAttention(cache, l, B, T, c, q, k, v, segStart)
+        : attention(
+          reshape(q, [B, T, c.numHeads, c.headDim]),
+          reshape(k, [B, T, c.numKvHeads, c.headDim]),
+          reshape(v, [B, T, c.numKvHeads, c.headDim]),
+          { scale: 1 / Math.sqrt(c.headDim), segStart },
+        );
+      h = add(h, this.project(reshape(o, [B * T, c.numHeads * c.headDim]), `${p}self_attn.o_proj`));
+      const y = rmsnorm(h, this.param(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
+      const act = swiglu(this.project(y, `${p}mlp.gate_proj`), this.project(y, `${p}mlp.up_proj`));
+      h = add(h, this.project(act, `${p}mlp.down_proj`));
+    }
+    if (cache) cache.advance(T);
+    if (options.lastOnly) h = lastRows(h, B, T);
+    h = rmsnorm(h, this.param('model.norm.weight'), c.rmsNormEps);
+    const head = c.tieEmbeddings ? this.param('model.embed_tokens.weight') : this.param('lm_head.weight');
+    return linear(h, head);
+  }
+}
+
+function defaultPositions(B: number, T: number, cache: KVCache | null): Int32Array {
+  const positions = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    const start = cache ? cache.lengths[b]! : 0;
+    for (let t = 0; t < T; t++) positions[b * T + t] = start + t;
+  }
+  return positions;
+}
+
+/** Mistral's sliding window as per-token first visible key (a query sees the last `window` keys). */
+function slidingWindowStarts(B: number, T: number, window: number | null): Int32Array | undefined {
+  if (window === null || T <= window) return undefined;
+  const starts = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) starts[b * T + t] = Math.max(0, t - window + 1);
+  return starts;
+}
+
+/** The last position's row of each sequence (inference only: no gradient). */
+function lastRows(h: Tensor, B: number, T: number): Tensor {
+  const C = h.shape[h.shape.length - 1]!;
+  const src = h.data as Float32Array;
+  const out = new Float32Array(B * C);
+  for (let b = 0; b < B; b++) out.set(src.subarray(((b + 1) * T - 1) * C, (b + 1) * T * C), b * C);
+  return new Tensor(out, [B, C]);
+}
+
+/**
+ * Attention of T new tokens per sequence against the cache (inference only). The new keys and
+ * values are written into the cache first; a single new token uses the decode kernel, a prompt
+ * (prefill into an empty cache) the causal training kernel.
+ */
+function cachedAttention(
+  cache: KVCache, layer: number, B: number, T: number, c: ModelConfig,
+  q: Tensor, k: Tensor, v: Tensor, segStart: Int32Array | undefined,
+): Tensor {
+  const D = c.headDim;
+  const qd = q.data as Float32Array;
+  if (c.slidingWindow !== null && cache.lengths.some((n) => n + T > c.slidingWindow!)) {
+    throw new Error(`cached decode past the sliding window (${c.slidingWindow} tokens) is not supported`);
+  }
+  cache.write(layer, k.data as Float32Array, v.data as Float32Array, T);
+  const out = new Float32Array(B * T * c.numHeads * D);
+  const scale = 1 / Math.sqrt(D);
+  if (T === 1) {
+    const lens = cache.lengthsAfter(1);
+    const { k: kc, v: vc } = cache.layer(layer);
+    kernels.attentionDecode(B, c.numHeads, c.numKvHeads, D, cache.maxT, scale, qd, kc, vc, lens, out);
+  } else {
+    if (!cache.isEmpty()) throw new Error('cached forward: several new tokens are only supported as the first (prefill) call');
+    const lse = new Float32Array(B * c.numHeads * T);
+    kernels.attentionForward(B, T, c.numHeads, c.numKvHeads, D, scale, qd, k.data as Float32Array, v.data as Float32Array, segStart ?? null, out, lse);
+  }
+  return new Tensor(out, [B * T, c.numHeads, D]);
+}
