@@ -13,44 +13,57 @@
 namespace seal {
 
 ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
-  for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
+  for (int t = 1; t < threads_; ++t) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_.store(true);
-    generation_.fetch_add(1);
+    state_.fetch_add(uint64_t(1) << 32);
   }
   wake_.notify_all();
   for (auto& w : workers_) w.join();
 }
 
-void ThreadPool::run_tasks(int thread) {
+void ThreadPool::run_tasks(unsigned generation, int thread) {
+  uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
-    int task = next_task_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= tasks_) break;
+    if (static_cast<unsigned>(s >> 32) != generation) return;
+    int task = static_cast<int>(s & 0xffffffffu);
+    // tasks_ and fn_ belong to `generation` while the state still names it: the job cannot end
+    // before its last task is claimed and finished.
+    if (task >= tasks_) return;
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
     (*fn_)(task, thread);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    s = state_.load(std::memory_order_acquire);
   }
 }
 
-void ThreadPool::worker_loop(int thread) {
-  unsigned seen = 0;
+void ThreadPool::worker_loop() {
+  const int thread = next_thread_id_.fetch_add(1);
+  unsigned seen = static_cast<unsigned>(state_.load(std::memory_order_acquire) >> 32);
   for (;;) {
-    // Spin a little (cheap wake-up for back-to-back jobs), then sleep on the condition variable.
-    int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && spins < 20000) {
+    // Spin a while (back-to-back jobs wake instantly), then sleep on the condition variable.
+    unsigned gen = seen;
+    for (int spins = 0; spins < 50000; ++spins) {
+      gen = static_cast<unsigned>(state_.load(std::memory_order_acquire) >> 32);
+      if (gen != seen) break;
       SEAL_PAUSE();
-      ++spins;
     }
-    if (generation_.load(std::memory_order_acquire) == seen) {
+    if (gen == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      sleepers_.fetch_add(1);
+      // seq_cst on sleepers_ and state_ (here and in parallel_for): a Dekker-style handshake, so
+      // either the caller sees this sleeper and notifies, or this check sees the new job.
+      wake_.wait(lock, [&] { return static_cast<unsigned>(state_.load(std::memory_order_seq_cst) >> 32) != seen; });
+      sleepers_.fetch_sub(1);
+      gen = static_cast<unsigned>(state_.load(std::memory_order_acquire) >> 32);
     }
-    seen = generation_.load(std::memory_order_acquire);
+    seen = gen;
     if (stop_.load()) return;
-    run_tasks(thread);
-    pending_workers_.fetch_sub(1, std::memory_order_acq_rel);
+    run_tasks(gen, thread);
   }
 }
 
@@ -62,15 +75,15 @@ void ThreadPool::parallel_for(int tasks, const std::function<void(int, int)>& fn
   }
   fn_ = &fn;
   tasks_ = tasks;
-  next_task_.store(0, std::memory_order_relaxed);
-  pending_workers_.store(threads_ - 1, std::memory_order_relaxed);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
+  done_.store(0, std::memory_order_relaxed);
+  unsigned generation = static_cast<unsigned>(state_.load(std::memory_order_relaxed) >> 32) + 1;
+  state_.store(uint64_t(generation) << 32, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    std::lock_guard<std::mutex> lock(mutex_);  // pairs with the waiter's predicate check
+    wake_.notify_all();
   }
-  wake_.notify_all();
-  run_tasks(0);
-  while (pending_workers_.load(std::memory_order_acquire) != 0) SEAL_PAUSE();
+  run_tasks(generation, 0);
+  while (done_.load(std::memory_order_acquire) != tasks) SEAL_PAUSE();
   fn_ = nullptr;
 }
 

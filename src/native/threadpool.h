@@ -3,6 +3,7 @@
 // tasks are done. Workers spin briefly before sleeping, because decode issues many short jobs.
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -21,19 +22,24 @@ class ThreadPool {
   void parallel_for(int tasks, const std::function<void(int task, int thread)>& fn);
 
  private:
-  void worker_loop(int thread);
-  void run_tasks(int thread);
+  void worker_loop();
+  // Claims and runs tasks of job `generation` until none is left; false once the job moved on.
+  void run_tasks(unsigned generation, int thread);
 
   int threads_;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::atomic<unsigned> generation_{0};
-  std::atomic<int> next_task_{0};
-  std::atomic<int> pending_workers_{0};
+  // (generation << 32) | next unclaimed task. A task is claimed by a compare-and-swap on the whole
+  // word, so a worker that wakes late can never claim a task of a job that has moved on, and the
+  // caller never waits for a worker that was not scheduled in time: it runs the tasks itself.
+  std::atomic<uint64_t> state_{0};
+  std::atomic<int> done_{0};
+  std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
   int tasks_ = 0;
   const std::function<void(int, int)>* fn_ = nullptr;
+  std::atomic<int> next_thread_id_{1};
 };
 
 // The process-wide pool. set_threads() rebuilds it (not while a job runs).
