@@ -198,17 +198,25 @@ export interface TensorToWrite {
 export function writeSafetensors(
   path: string, tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {},
 ): void {
+  const entries = Object.entries(tensors).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape }));
+  writeSafetensorsStreaming(path, entries, (name) => tensors[name]!.data, metadata);
+}
+
+/**
+ * Writes a safetensors file one tensor at a time: `produce(name)` is called in order and its
+ * array written and released, so a file larger than memory can be made (random-init benchmarks).
+ */
+export function writeSafetensorsStreaming(
+  path: string, entries: { name: string; dtype: SafetensorsDtype; shape: number[] }[],
+  produce: (name: string) => Float32Array | Uint16Array, metadata: Record<string, string> = {},
+): void {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
-  for (const [name, t] of Object.entries(tensors)) {
-    const numel = t.shape.reduce((a, b) => a * b, 1);
-    const want = t.dtype === 'F32' ? Float32Array : Uint16Array;
-    if (!(t.data instanceof want) || t.data.length !== numel) {
-      throw new SafetensorsError(path, `tensor '${name}': ${t.dtype} [${t.shape}] needs a ${want.name} of ${numel} elements`);
-    }
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+  for (const { name, dtype, shape } of entries) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
@@ -219,8 +227,14 @@ export function writeSafetensors(
     len.writeBigUInt64LE(BigInt(headerBytes.length));
     writeSync(fd, len);
     writeSync(fd, headerBytes);
-    for (const t of Object.values(tensors)) {
-      writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    for (const { name, dtype, shape } of entries) {
+      const data = produce(name);
+      const numel = shape.reduce((a, b) => a * b, 1);
+      const want = dtype === 'F32' ? Float32Array : Uint16Array;
+      if (!(data instanceof want) || data.length !== numel) {
+        throw new SafetensorsError(path, `tensor '${name}': ${dtype} [${shape}] needs a ${want.name} of ${numel} elements`);
+      }
+      writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
   } finally {
     closeSync(fd);
