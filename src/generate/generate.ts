@@ -5,7 +5,8 @@ import { noGrad } from '../tensor/autograd.js';
 import type { Transformer } from '../model/transformer.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { KVCache } from '../model/kv-cache.js';
-import { sampleToken, seededRandom, type SamplingOptions } from './sampler.js';
+import { sampleToken, type SamplingOptions } from './sampler.js';
+import { seededRandom } from '../util/random.js';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens?: number;

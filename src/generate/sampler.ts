@@ -1,6 +1,8 @@
 // Choosing the next token from logits: greedy, or temperature → top-k → top-p sampling in the
 // order Hugging Face's generate applies them, from a seeded generator.
 
+export { seededRandom } from '../util/random.js';
+
 export interface SamplingOptions {
   /** 0 (or undefined) means greedy. */
   temperature?: number;
@@ -8,18 +10,6 @@ export interface SamplingOptions {
   topP?: number;
   /** Keep only the k most likely tokens (0 or undefined: all). */
   topK?: number;
-}
-
-/** A seeded uniform generator in [0, 1) (SplitMix32-style, fast and reproducible). */
-export function seededRandom(seed: number): () => number {
-  let state = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function argmax(logits: Float32Array): number {

@@ -4,6 +4,7 @@
 import { kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, attention, embedding, linear, reshape, rmsnorm, rope, swiglu } from '../tensor/ops.js';
+import { checkpoint } from '../tensor/autograd.js';
 import type { ModelConfig } from './config.js';
 import { ropeTables, type RopeTables } from './rope.js';
 import type { RawTensor } from './weights.js';
@@ -21,6 +22,19 @@ export interface ForwardOptions {
   lastOnly?: boolean;
   /** Decode against this cache: T new tokens per sequence are appended (prefill when empty). */
   cache?: KVCache;
+  /** Gradient checkpointing: keep only each layer's input, recompute the layer in backward. */
+  checkpoint?: boolean;
+}
+
+/** What every layer of one forward call shares. */
+interface LayerContext {
+  B: number;
+  T: number;
+  positions: Int32Array;
+  cos: Float32Array;
+  sin: Float32Array;
+  segStart: Int32Array | undefined;
+  cache: KVCache | null;
 }
 
 export class Transformer {
@@ -70,37 +84,47 @@ export class Transformer {
     const { cos, sin } = this.ropeFor(maxPos + 1);
     const segStart = options.segStart ?? slidingWindowStarts(B, T, c.slidingWindow);
 
+    const ctx: LayerContext = { B, T, positions, cos, sin, segStart, cache };
     let h = embedding(this.param('model.embed_tokens.weight'), ids, [B * T]);
     for (let l = 0; l < c.numLayers; l++) {
-      const p = `model.layers.${l}.`;
-      const x = rmsnorm(h, this.param(`${p}input_layernorm.weight`), c.rmsNormEps);
-      let q = reshape(this.project(x, `${p}self_attn.q_proj`), [B * T, c.numHeads, c.headDim]);
-      let k = reshape(this.project(x, `${p}self_attn.k_proj`), [B * T, c.numKvHeads, c.headDim]);
-      const v = this.project(x, `${p}self_attn.v_proj`);
-      if (c.qkNorm) {
-        q = rmsnorm(q, this.param(`${p}self_attn.q_norm.weight`), c.rmsNormEps);
-        k = rmsnorm(k, this.param(`${p}self_attn.k_norm.weight`), c.rmsNormEps);
-      }
-      q = rope(q, positions, cos, sin);
-      k = rope(k, positions, cos, sin);
-      const o = cache
-        ? cachedAttention(cache, l, B, T, c, q, k, v, segStart)
-        : attention(
-          reshape(q, [B, T, c.numHeads, c.headDim]),
-          reshape(k, [B, T, c.numKvHeads, c.headDim]),
-          reshape(v, [B, T, c.numKvHeads, c.headDim]),
-          { scale: 1 / Math.sqrt(c.headDim), segStart },
-        );
-      h = add(h, this.project(reshape(o, [B * T, c.numHeads * c.headDim]), `${p}self_attn.o_proj`));
-      const y = rmsnorm(h, this.param(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
-      const act = swiglu(this.project(y, `${p}mlp.gate_proj`), this.project(y, `${p}mlp.up_proj`));
-      h = add(h, this.project(act, `${p}mlp.down_proj`));
+      h = options.checkpoint && !cache
+        ? checkpoint((input) => this.layer(l, input, ctx), [h])
+        : this.layer(l, h, ctx);
     }
     if (cache) cache.advance(T);
     if (options.lastOnly) h = lastRows(h, B, T);
     h = rmsnorm(h, this.param('model.norm.weight'), c.rmsNormEps);
     const head = c.tieEmbeddings ? this.param('model.embed_tokens.weight') : this.param('lm_head.weight');
     return linear(h, head);
+  }
+
+  /** One pre-norm block: h + attention(norm(h)), then + mlp(norm(·)). */
+  private layer(l: number, h: Tensor, ctx: LayerContext): Tensor {
+    const c = this.config;
+    const { B, T, positions, cos, sin, segStart, cache } = ctx;
+    const p = `model.layers.${l}.`;
+    const x = rmsnorm(h, this.param(`${p}input_layernorm.weight`), c.rmsNormEps);
+    let q = reshape(this.project(x, `${p}self_attn.q_proj`), [B * T, c.numHeads, c.headDim]);
+    let k = reshape(this.project(x, `${p}self_attn.k_proj`), [B * T, c.numKvHeads, c.headDim]);
+    const v = this.project(x, `${p}self_attn.v_proj`);
+    if (c.qkNorm) {
+      q = rmsnorm(q, this.param(`${p}self_attn.q_norm.weight`), c.rmsNormEps);
+      k = rmsnorm(k, this.param(`${p}self_attn.k_norm.weight`), c.rmsNormEps);
+    }
+    q = rope(q, positions, cos, sin);
+    k = rope(k, positions, cos, sin);
+    const o = cache
+      ? cachedAttention(cache, l, B, T, c, q, k, v, segStart)
+      : attention(
+        reshape(q, [B, T, c.numHeads, c.headDim]),
+        reshape(k, [B, T, c.numKvHeads, c.headDim]),
+        reshape(v, [B, T, c.numKvHeads, c.headDim]),
+        { scale: 1 / Math.sqrt(c.headDim), segStart },
+      );
+    h = add(h, this.project(reshape(o, [B * T, c.numHeads * c.headDim]), `${p}self_attn.o_proj`));
+    const y = rmsnorm(h, this.param(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
+    const act = swiglu(this.project(y, `${p}mlp.gate_proj`), this.project(y, `${p}mlp.up_proj`));
+    return add(h, this.project(act, `${p}mlp.down_proj`));
   }
 }
 
