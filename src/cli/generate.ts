@@ -1,6 +1,6 @@
 // `seal generate`: text from a prompt or a chat message, streamed as it is produced.
 import { loadModel } from '../model/load.js';
-import { generate } from '../generate/generate.js';
+import { continuationText, generate } from '../generate/generate.js';
 import { modelDir, numberFlag, parse, UsageError } from './args.js';
 import { attachAdapter } from './adapter.js';
 
@@ -41,7 +41,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     onToken: json ? undefined : (_, token) => {
       // Print the newly settled text; hold back a trailing partial UTF-8 character.
       tokens.push(token);
-      const text = tokenizer.decode(tokens);
+      const text = continuationText(tokenizer, prompt, tokens);
       if (text.endsWith('\uFFFD') || !text.startsWith(printed)) return;
       process.stdout.write(text.slice(printed.length));
       printed = text;

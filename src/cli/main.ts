@@ -2,12 +2,14 @@
 import { info } from './info.js';
 import { generateCommand } from './generate.js';
 import { scoreCommand } from './score.js';
+import { finetuneCommand } from './finetune.js';
 import { UsageError } from './args.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
   info,
   generate: generateCommand,
   score: scoreCommand,
+  finetune: finetuneCommand,
 };
 
 function usage(): string {
@@ -18,6 +20,7 @@ function usage(): string {
     '  info      CPU features, kernel path in use and thread count',
     '  generate  generate text from a prompt or chat message (streamed)',
     '  score     per-token log-probabilities and mean loss of a text',
+    '  finetune  LoRA or full finetuning on a JSONL file ({text}, {prompt, completion} or {messages})',
   ].join('\n');
 }
 

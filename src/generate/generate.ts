@@ -57,7 +57,9 @@ export function generate(model: Transformer, prompts: number[][], options: Gener
         if (!done[b]) next[b] = accept(b, logits.subarray(b * V, (b + 1) * V));
       }
     }
-    for (const r of results) if (r.text === null && options.tokenizer) r.text = options.tokenizer.decode(r.tokens);
+    results.forEach((r, b) => {
+      if (r.text === null && options.tokenizer) r.text = continuationText(options.tokenizer, prompts[b]!, r.tokens);
+    });
     return results;
   });
 
@@ -73,7 +75,7 @@ export function generate(model: Transformer, prompts: number[][], options: Gener
     r.tokens.push(token);
     options.onToken?.(b, token);
     if (stops.length) {
-      const text = options.tokenizer!.decode(r.tokens);
+      const text = continuationText(options.tokenizer!, prompts[b]!, r.tokens);
       const cut = firstStop(text, stops);
       if (cut >= 0) {
         r.text = text.slice(0, cut);
@@ -93,4 +95,16 @@ function firstStop(text: string, stops: string[]): number {
     if (i >= 0 && (first < 0 || i < first)) first = i;
   }
   return first;
+}
+
+/**
+ * The text that `tokens` add after `prompt`. Decoding them alone can lose a leading space
+ * (SentencePiece decoders strip the first one), so decode prompt + tokens and cut off the prompt.
+ */
+export function continuationText(tokenizer: Tokenizer, prompt: readonly number[], tokens: readonly number[]): string {
+  // The last few prompt tokens are enough context for the decoder's boundary handling.
+  const tail = prompt.slice(-8);
+  const head = tokenizer.decode(tail);
+  const full = tokenizer.decode([...tail, ...tokens]);
+  return full.startsWith(head) ? full.slice(head.length) : tokenizer.decode(tokens);
 }
