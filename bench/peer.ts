@@ -1,0 +1,88 @@
+// The peers every bench figure is divided by: bench/peer.c (the system OpenBLAS's sgemm and a
+// plain multithreaded DRAM read loop), compiled here into bench/.peer/, and PyTorch when Debian's
+// python3-torch is installed. The sandbox forces OPENBLAS_CORETYPE, which slows OpenBLAS: it is
+// removed from the peers' environment only.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+const peerSource = join(root, 'bench', 'peer.c');
+const peerDir = join(root, 'bench', '.peer');
+
+export interface Peer {
+  path: string | null;
+  openblas: boolean;
+  note: string;
+}
+
+/** Compiles bench/peer.c (with OpenBLAS if it links, else the DRAM loop alone). */
+export function buildPeer(): Peer {
+  mkdirSync(peerDir, { recursive: true });
+  const attempts: Array<{ out: string; args: string[]; openblas: boolean }> = [
+    { out: join(peerDir, 'peer'), args: ['-O2', '-DSEAL_PEER_OPENBLAS', peerSource, '-lopenblas', '-lpthread'], openblas: true },
+    { out: join(peerDir, 'peer-noblas'), args: ['-O2', peerSource, '-lpthread'], openblas: false },
+  ];
+  const errors: string[] = [];
+  for (const { out, args, openblas } of attempts) {
+    if (existsSync(out) && statSync(out).mtimeMs >= statSync(peerSource).mtimeMs) {
+      return { path: out, openblas, note: '' };
+    }
+    const cc = process.env.CC || 'cc';
+    const r = spawnSync(cc, [...args, '-o', out], { encoding: 'utf8' });
+    if (r.status === 0) {
+      return { path: out, openblas, note: openblas ? '' : `OpenBLAS peer missing (${errors[0] ?? 'did not link'})` };
+    }
+    errors.push((r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-1)[0] || `${cc} failed`);
+  }
+  return { path: null, openblas: false, note: `peer could not be built: ${errors.join('; ')}` };
+}
+
+/** The environment of a peer process: forced OpenBLAS core types removed, thread count set. */
+export function peerEnv(threads: number, coretype: string | null = null): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (coretype) env.OPENBLAS_CORETYPE = coretype;
+  env.OPENBLAS_NUM_THREADS = String(threads);
+  env.OMP_NUM_THREADS = String(threads);
+  return env;
+}
+
+/** Runs the peer; returns the number after `key` on its output line, or null on failure. */
+export function runPeer(peer: Peer, args: string[], threads: number, coretype: string | null, key: string): number | null {
+  if (!peer.path) return null;
+  const r = spawnSync(peer.path, args, { env: peerEnv(threads, coretype), encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: peer ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}\n`);
+    return null;
+  }
+  const m = new RegExp(`${key} ([0-9.eE+-]+)`).exec(r.stdout);
+  return m ? Number(m[1]) : null;
+}
+
+/** DRAM read bandwidth in GB/s at `threads` threads (best of a few passes over 1 GiB). */
+export function dramGbPerSecond(peer: Peer, threads: number): number | null {
+  return runPeer(peer, ['dram', '1024', String(threads), '4'], threads, null, 'gbps');
+}
+
+/** OpenBLAS sgemm GFLOP/s on one shape (the machine-speed yardstick the issues scale targets by). */
+export function openblasGflops(peer: Peer, m: number, n: number, k: number, threads: number): number | null {
+  if (!peer.openblas) return null;
+  return runPeer(peer, ['gemm', '0', '1', String(m), String(n), String(k), '3'], threads, null, 'gflops');
+}
+
+/** Runs a PyTorch peer script; its last stdout line is JSON. null when torch is not installed. */
+export function runTorch(script: string, args: string[], threads: number, timeoutMs = 1_800_000): Record<string, number> | null {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const r = spawnSync(python, [join(root, 'bench', script), ...args], { env: peerEnv(threads), encoding: 'utf8', timeout: timeoutMs });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: ${script} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}\n`);
+    return null;
+  }
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!);
+}
