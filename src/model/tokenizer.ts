@@ -45,7 +45,7 @@ export class Tokenizer {
     this.eosToken = tokenText(tokenizerConfig.eos_token);
     this.bosId = this.bosToken === null ? null : this.tokenToId(this.bosToken);
     this.eosId = this.eosToken === null ? null : this.tokenToId(this.eosToken);
-    this.vocabSize = Object.keys(this.hf.get_vocab()).length;
+    this.vocabSize = (this.hf.get_vocab() as unknown as Map<string, number>).size;
     const raw = tokenizerConfig.chat_template;
     let templateText: string | null = null;
     if (typeof raw === 'string') templateText = raw;
