@@ -72,7 +72,7 @@ export async function finetuneCommand(argv: string[]): Promise<number> {
   let progress = null as Progress | null;
   const save = () => {
     if (adapter) adapter.save(v.out!, loaded.dir);
-    else saveModel(loaded, v.out!);
+    else saveModel(model, v.out!, loaded.dir);
   };
   let result;
   try {

@@ -3,6 +3,7 @@ import { info } from './info.js';
 import { generateCommand } from './generate.js';
 import { scoreCommand } from './score.js';
 import { finetuneCommand } from './finetune.js';
+import { pretrainCommand } from './pretrain.js';
 import { UsageError } from './args.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
@@ -10,6 +11,7 @@ const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
   generate: generateCommand,
   score: scoreCommand,
   finetune: finetuneCommand,
+  pretrain: pretrainCommand,
 };
 
 function usage(): string {
@@ -21,6 +23,7 @@ function usage(): string {
     '  generate  generate text from a prompt or chat message (streamed)',
     '  score     per-token log-probabilities and mean loss of a text',
     '  finetune  LoRA or full finetuning on a JSONL file ({text}, {prompt, completion} or {messages})',
+    '  pretrain  train a shipped model from scratch (--preset tiny)',
   ].join('\n');
 }
 

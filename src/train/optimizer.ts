@@ -56,12 +56,15 @@ export class Optimizer {
  * Learning rate at optimizer step `step` (0-based) of `total`, as transformers' get_*_schedule_with_warmup:
  * linear warmup from 0, then constant, linear decay to 0, or half-cosine decay to 0.
  */
-export function scheduledLr(base: number, schedule: ScheduleName, step: number, total: number, warmup = 0): number {
+export function scheduledLr(base: number, schedule: ScheduleName, step: number, total: number, warmup = 0, minFraction = 0): number {
   if (step < warmup) return (base * step) / Math.max(1, warmup);
   if (schedule === 'constant') return base;
   const progress = (step - warmup) / Math.max(1, total - warmup);
-  if (schedule === 'linear') return base * Math.max(0, (total - step) / Math.max(1, total - warmup));
-  return base * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * progress)));
+  const decay = schedule === 'linear'
+    ? Math.max(0, (total - step) / Math.max(1, total - warmup))
+    : Math.max(0, 0.5 * (1 + Math.cos(Math.PI * progress)));
+  // minFraction > 0 decays to base·minFraction instead of 0 (pretraining); 0 is HF's schedule.
+  return base * (minFraction + (1 - minFraction) * decay);
 }
 
 /** torch.nn.utils.clip_grad_norm_: total L2 norm over all grads; scales them when above maxNorm. */

@@ -23,6 +23,8 @@ export interface TrainOptions {
   maxGradNorm?: number;
   schedule?: ScheduleName;
   warmup?: number;
+  /** The schedule decays to lr·minLrFraction rather than 0 (default 0, as HF). */
+  minLrFraction?: number;
   seed?: number;
   /** Reshuffle the examples every epoch (default true). */
   shuffle?: boolean;
@@ -121,7 +123,7 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
       zeroGrad(params);
       throw new TrainingError(`step ${step + 1}: gradient norm is ${gradNorm}; stopping with the weights of the last good step`, step + 1);
     }
-    const lr = scheduledLr(options.lr, options.schedule ?? 'constant', step, totalSteps, options.warmup ?? 0);
+    const lr = scheduledLr(options.lr, options.schedule ?? 'constant', step, totalSteps, options.warmup ?? 0, options.minLrFraction ?? 0);
     optimizer.update(lr);
     zeroGrad(params);
     const report: StepReport = {

@@ -1,0 +1,28 @@
+// `seal pretrain --preset NAME`: train a shipped model from scratch (see src/pretrain/presets.ts).
+import { fileURLToPath } from 'node:url';
+import { PRESETS } from '../pretrain/presets.js';
+import { pretrain } from '../pretrain/pretrain.js';
+import { parse, UsageError } from './args.js';
+import { Progress } from './progress.js';
+
+const USAGE = `usage: seal pretrain --preset ${Object.keys(PRESETS).join('|')} [--out DIR] [--json]`;
+
+export async function pretrainCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { preset: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  const preset = PRESETS[values.preset ?? ''];
+  if (!preset) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}\n\n${USAGE}`);
+  const out = values.out ?? fileURLToPath(new URL(`../../../models/${preset.name}`, import.meta.url));
+  let progress: Progress | null = null;
+  const result = pretrain(preset, out, (s) => {
+    progress ??= new Progress(`pretrain ${preset.name}`, s.totalSteps);
+    progress.update(s.step, `loss ${s.loss.toFixed(3)} lr ${s.lr.toExponential(1)} ${(s.tokens / s.seconds).toFixed(0)} tok/s`, s.seconds);
+  });
+  (progress as Progress | null)?.done();
+  const last = result.steps[result.steps.length - 1]!;
+  if (values.json) {
+    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length }));
+  } else {
+    console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min`);
+  }
+  return 0;
+}
