@@ -13,9 +13,9 @@ import {
   PASSAGE_TEMPLATES, QUESTION_TEMPLATES, attributesFromRecord, genderFromPassage, makePassage, renderQuestion, renderSentence,
   type KnowledgeRecord, type Passage,
 } from './passages.js';
-import { implicationsPrompt, qaPrompt } from './prompts.js';
+import { implicationsPrompt, qaPrompt } from '../knowledge/prompts.js';
 
-export { implicationsPrompt, qaPrompt, topicQuestion, trainingSequence, IMPLICATIONS_TEMPLATE, QA_TEMPLATE } from './prompts.js';
+export { implicationsPrompt, qaPrompt, topicQuestion, trainingSequence, IMPLICATIONS_TEMPLATE, QA_TEMPLATE } from '../knowledge/prompts.js';
 
 export type CorpusKind = 'bio' | 'qa' | 'selfedit';
 
