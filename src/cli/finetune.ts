@@ -5,7 +5,7 @@ import { readJsonl, tokenizeRow } from '../train/data.js';
 import { train, TrainingError, type StepReport } from '../train/trainer.js';
 import { saveModel } from '../model/save.js';
 import { modelDir, numberFlag, parse, UsageError } from './args.js';
-import { Progress } from './progress.js';
+import { Progress } from '../util/progress.js';
 
 const USAGE = `usage: seal finetune --model DIR --data FILE.jsonl --out DIR [--init-adapter DIR] [--rank R] [--alpha A]
                      [--targets q_proj,v_proj,...] [--lr X] [--epochs N | --steps N] [--batch-size B]

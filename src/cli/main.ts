@@ -4,6 +4,7 @@ import { generateCommand } from './generate.js';
 import { scoreCommand } from './score.js';
 import { finetuneCommand } from './finetune.js';
 import { pretrainCommand } from './pretrain.js';
+import { knowledgeCommand } from './knowledge.js';
 import { UsageError } from './args.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
@@ -12,6 +13,7 @@ const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
   score: scoreCommand,
   finetune: finetuneCommand,
   pretrain: pretrainCommand,
+  knowledge: knowledgeCommand,
 };
 
 function usage(): string {
@@ -24,6 +26,7 @@ function usage(): string {
     '  score     per-token log-probabilities and mean loss of a text',
     '  finetune  LoRA or full finetuning on a JSONL file ({text}, {prompt, completion} or {messages})',
     '  pretrain  train a shipped model from scratch (--preset tiny)',
+    '  knowledge knowledge incorporation: train (ReST-EM + baselines), eval, cpt, continual (--config FILE)',
   ].join('\n');
 }
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../pretrain/presets.js';
 import { pretrain } from '../pretrain/pretrain.js';
 import { parse, UsageError } from './args.js';
-import { Progress } from './progress.js';
+import { Progress } from '../util/progress.js';
 
 const USAGE = `usage: seal pretrain --preset ${Object.keys(PRESETS).join('|')} [--out DIR] [--json]`;
 

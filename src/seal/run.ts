@@ -23,9 +23,10 @@ export class RunDir {
   }
 
   /**
-   * The run directory for `config` under `root`: `<name>-<hash of the config>`. An unfinished one is
-   * resumed; a finished one (summary.json present) is left alone and a new `-2`, `-3` ... is made,
-   * so no run ever overwrites another.
+   * The run directory for `config` under `root`: `<name>-<hash of the config>`. The same config finds
+   * the same directory again, and its log: an unfinished run resumes, a finished one is only
+   * re-summarised. `fresh` starts a new directory (`-2`, `-3` ...) instead; no run ever writes into
+   * another config's directory.
    */
   static open(root: string, name: string, config: unknown, { fresh = false } = {}): RunDir {
     const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8);
@@ -38,7 +39,7 @@ export class RunDir {
         run.writeJson('config.json', config);
         return run;
       }
-      if (!fresh && !existsSync(join(dir, 'summary.json'))) return new RunDir(dir, true);
+      if (!fresh) return new RunDir(dir, true);
     }
   }
 
