@@ -365,8 +365,6 @@ SEAL_AVX512 inline __m512 hsum16(const __m512 s[16]) {
   return _mm512_permutexvar_ps(idx, d);
 }
 
-static const long kPrefetchGroups = std::getenv("SEAL_GEMV_PF") ? std::atol(std::getenv("SEAL_GEMV_PF")) : 1;
-
 // transB small m: C[i][j] = alpha·Σ_p A'[i][p]·W[j][p] + beta·C for j in [j0, j1), i < M.
 // A' rows are contiguous (lda), W is n×k (fp32 or bf16).
 template <int M, int R, bool BF>
@@ -384,17 +382,7 @@ SEAL_AVX512 void smallm_tb(long j0, long j1, long k, const float* A, long lda, c
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) acc[i][r] = _mm512_setzero_ps();
     const long wrow = j * k;
-    // The next row groups are read as one contiguous stream: prefetch it linearly, spread over this
-    // group's iterations (short rows are too short for the hardware prefetcher to ramp up per row).
-    const char* pf = static_cast<const char*>(W) + (wrow + kPrefetchGroups * R * k) * (bf16 ? 2 : 4);
-    const char* pf_end = static_cast<const char*>(W) + j1 * k * (bf16 ? 2 : 4);
     for (long p = 0; p < kv; p += 16) {
-      if (kPrefetchGroups > 0) {
-        const char* q = pf + p * R * (bf16 ? 2 : 4);
-#pragma GCC unroll 8
-        for (int l = 0; l < R * (bf16 ? 32 : 64); l += 64)
-          if (q + l < pf_end) _mm_prefetch(q + l, _MM_HINT_T0);
-      }
       __m512 w[R];
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) w[r] = load_w(W, bf16, wrow + r * k + p);
@@ -454,9 +442,10 @@ SEAL_AVX512 void smallm_tb(long j0, long j1, long k, const float* A, long lda, c
   }
 }
 
-static const long kGemvPrefetch = std::getenv("SEAL_GEMV_PFD") ? std::atol(std::getenv("SEAL_GEMV_PFD")) : 0;
-static const long kGemvPfHint = std::getenv("SEAL_GEMV_PFH") ? std::atol(std::getenv("SEAL_GEMV_PFH")) : 0;
-static const bool kGemvWide = std::getenv("SEAL_GEMV_WIDE") != nullptr;
+// Software prefetch distance (bytes) for the bf16 gemv stream. The bf16 loop has four vector ops
+// per 64 bytes waiting on each DRAM load, which fills the scheduler and caps the loads in flight
+// below what one core needs for full DRAM bandwidth; prefetching ahead recovers part of it.
+constexpr long kGemvPrefetch = 6144;
 // bf16 gemv without widening shuffles: one 64-byte load holds 32 weights; (v << 16) is the fp32
 // value of the even-indexed ones and (v & 0xFFFF0000) of the odd-indexed ones (both exact), which
 // meet x de-interleaved the same way (xp: per 32-block, 16 even then 16 odd entries).
@@ -481,32 +470,11 @@ SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x,
     const uint16_t* w = W + j * k;
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     long p = 0;
-    if (kGemvWide) {
-      __m512 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-      for (; p + 128 <= k; p += 128) {
-        __m512i v0 = _mm512_loadu_si512(w + p), v1 = _mm512_loadu_si512(w + p + 32);
-        __m512i v2 = _mm512_loadu_si512(w + p + 64), v3 = _mm512_loadu_si512(w + p + 96);
-        a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xp + p), a0);
-        a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v0, himask)), _mm512_load_ps(xp + p + 16), a1);
-        a2 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v1, 16)), _mm512_load_ps(xp + p + 32), a2);
-        a3 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v1, himask)), _mm512_load_ps(xp + p + 48), a3);
-        b0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v2, 16)), _mm512_load_ps(xp + p + 64), b0);
-        b1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v2, himask)), _mm512_load_ps(xp + p + 80), b1);
-        b2 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v3, 16)), _mm512_load_ps(xp + p + 96), b2);
-        b3 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v3, himask)), _mm512_load_ps(xp + p + 112), b3);
-      }
-      a0 = _mm512_add_ps(a0, b0), a1 = _mm512_add_ps(a1, b1), a2 = _mm512_add_ps(a2, b2), a3 = _mm512_add_ps(a3, b3);
-    }
     for (; p < k64; p += 64) {
       if (kGemvPrefetch > 0) {
         const char* q = reinterpret_cast<const char*>(w + p) + kGemvPrefetch;
-        if (kGemvPfHint == 1) {
-          _mm_prefetch(q, _MM_HINT_T1);
-          _mm_prefetch(q + 64, _MM_HINT_T1);
-        } else {
-          _mm_prefetch(q, _MM_HINT_T0);
-          _mm_prefetch(q + 64, _MM_HINT_T0);
-        }
+        _mm_prefetch(q, _MM_HINT_T0);
+        _mm_prefetch(q + 64, _MM_HINT_T0);
       }
       __m512i v0 = _mm512_loadu_si512(w + p), v1 = _mm512_loadu_si512(w + p + 32);
       a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xp + p), a0);
@@ -542,15 +510,6 @@ SEAL_AVX512 void gemv_rows(long j0, long j1, long k, const float* x, const void*
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     long p = 0;
     for (; p < k64; p += 64) {
-      if (kGemvPrefetch > 0) {
-        const char* q = static_cast<const char*>(W) + (row + p) * (BF ? 2 : 4) + kGemvPrefetch;
-        _mm_prefetch(q, _MM_HINT_T0);
-        _mm_prefetch(q + 64, _MM_HINT_T0);
-        if (!BF) {
-          _mm_prefetch(q + 128, _MM_HINT_T0);
-          _mm_prefetch(q + 192, _MM_HINT_T0);
-        }
-      }
       a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), load_w(W, BF, row + p), a0);
       a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 16), load_w(W, BF, row + p + 16), a1);
       a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 32), load_w(W, BF, row + p + 32), a2);
@@ -917,9 +876,7 @@ inline void scale_c(long m, long n, float beta, float* c) {
   });
 }
 
-// Packed path, columns split between threads: A (all rows of a k slice) is packed once into a shared
-// buffer; each task owns a column range and packs each B micro-panel right before multiplying every
-// A panel with it, so the panel is still in L1/L2 (B is read from memory once, never re-read).
+// Tuning/testing knobs (read once): SEAL_GEMM_KC, SEAL_GEMM_NC override the block sizes.
 inline long env_long(const char* name, long dflt) {
   const char* v = std::getenv(name);
   return v && *v ? std::atol(v) : dflt;
@@ -956,9 +913,10 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const Blocking bl = blocking_for(isa);
   const int threads = pool().threads();
   const int MR = bl.mr, NR = bl.nr;
-  static const long kc_max = env_long("SEAL_GEMM_KC", bl.kc);
-  const long kblocks = ceil_div(k, kc_max);
-  const long kc_nom = std::min(k, round_up(ceil_div(k, kblocks), 8));
+  static const long kc_env = env_long("SEAL_GEMM_KC", 0);
+  const long kc_max = kc_env > 0 ? kc_env : bl.kc;
+  const long kc_nom = std::min(k, round_up(ceil_div(k, ceil_div(k, kc_max)), 8));
+  const long kblocks = ceil_div(k, kc_nom);  // every slice non-empty
   const long apanels = ceil_div(m, MR);
   const long slice_floats = apanels * MR * kc_nom;  // one packed k slice of A
   // One column range per thread, boundaries at multiples of 16, as even as possible.
@@ -1015,12 +973,14 @@ inline void gemm_blocked(Isa isa, const AView& A, const BView& B, long m, long n
   const Blocking bl = blocking_for(isa);
   const int threads = pool().threads();
   const int MR = bl.mr, NR = bl.nr;
+  static const long kc_env = env_long("SEAL_GEMM_KC", 0), nc_env = env_long("SEAL_GEMM_NC", 0);
+  const long kc_max = kc_env > 0 ? kc_env : bl.kc;
+  const long nc_max = std::max<long>(NR, nc_env > 0 ? nc_env : bl.nc);
 
   // k slices of balanced length (multiple of 8 where possible).
-  const long kblocks = ceil_div(k, bl.kc);
-  const long kc_nom = std::min(k, round_up(ceil_div(k, kblocks), 8));
+  const long kc_nom = std::min(k, round_up(ceil_div(k, ceil_div(k, kc_max)), 8));
   // Column blocks of balanced width (multiple of NR).
-  const long jblocks = ceil_div(n, bl.nc);
+  const long jblocks = ceil_div(n, nc_max);
   const long nc_nom = std::min(round_up(n, NR), round_up(ceil_div(n, jblocks), NR));
 
   // Row blocks: a multiple of `threads` blocks of at most MC rows (rounded to MR).
@@ -1096,13 +1056,12 @@ inline const float* small_a(const AView& A, long m, long k, float alpha, bool km
   return buf;
 }
 
-static const bool kGemvRowwise = !std::getenv("SEAL_GEMV_GROUPED");
 template <int M>
 inline void small_tb_dispatch(Isa isa, long j0, long j1, long k, const float* a, long lda, const void* W, bool bf16,
                               float* C, long ldc, float alpha, float beta) {
   constexpr int R512 = M == 1 ? 8 : M == 2 ? 6 : M <= 6 ? 4 : 3;
   constexpr int R256 = M == 1 ? 4 : M == 2 ? 3 : 2;
-  if (isa == Isa::Avx512 && M == 1 && kGemvRowwise) {
+  if (isa == Isa::Avx512 && M == 1) {
     if (bf16) k512::gemv_rows<true>(j0, j1, k, a, W, C, alpha, beta);
     else k512::gemv_rows<false>(j0, j1, k, a, W, C, alpha, beta);
   } else if (isa == Isa::Avx512) {
@@ -1169,7 +1128,7 @@ inline void gemm_small_m(Isa isa, const AView& A, const BView& B, long n, long k
     // A' rows contiguous: use A directly when it already is (transA = false).
     const float* a = A.trans ? small_a(A, M, k, alpha, false, false) : A.data;
     const long lda = A.trans ? k : A.ld;
-    if (M == 1 && B.bf16 && isa == Isa::Avx512 && kGemvRowwise) {
+    if (M == 1 && B.bf16 && isa == Isa::Avx512) {
       float* xp = shared_scratch(2).get(static_cast<size_t>(k) + 16);
       k512::deinterleave_x(a, k, xp);
       parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
@@ -1216,10 +1175,9 @@ inline void sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
       default: return gemm_small_m<8>(isa, A, B, n, k, alpha, beta, c);
     }
   }
-  static const long split = env_long("SEAL_GEMM_SPLIT", 0);
   // Column split (packed A shared, ≤ 64 MB of it) when n ≥ m, else row split (packed B shared).
   const bool a_fits = static_cast<double>(m) * static_cast<double>(k) <= 16.0 * 1024 * 1024;
-  if (split == 1 || (split == 0 && n >= m && a_fits)) gemm_nsplit(isa, A, B, m, n, k, alpha, beta, c);
+  if (n >= m && a_fits) gemm_nsplit(isa, A, B, m, n, k, alpha, beta, c);
   else gemm_blocked(isa, A, B, m, n, k, alpha, beta, c);
 }
 

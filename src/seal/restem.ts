@@ -88,17 +88,22 @@ export async function loggedBaseline<C>(run: RunDir, key: string, model: LoadedM
   return entry.reward;
 }
 
-/** k self-edits per context from the policy, sampled once and logged (so a resume reuses them). */
+/**
+ * k self-edits per context from the policy, generated together and logged as one entry (so a
+ * resume reuses exactly them: a batch cut short by a kill is regenerated whole, never in part).
+ */
 export async function loggedSamples<C>(
-  run: RunDir, keyPrefix: string, policy: LoadedModel, task: SealTask<C>, contexts: C[], k: number, sampling: SamplingConfig, seed: number,
+  run: RunDir, key: string, policy: LoadedModel, task: SealTask<C>, contexts: C[], k: number, sampling: SamplingConfig, seed: number,
 ): Promise<{ text: string; tokens: number }[][]> {
-  const missing = contexts.filter((c) => !run.has(`${keyPrefix}/${task.contextId(c)}`));
-  // Batch the generation across every context still missing (k sequences each).
-  if (missing.length) {
-    const samples = sampleSelfEdits(policy, task, missing, k, sampling, unitSeed(seed, `${keyPrefix}/${task.contextId(missing[0]!)}`));
-    missing.forEach((c, i) => run.append({ key: `${keyPrefix}/${task.contextId(c)}`, context: task.contextId(c), samples: samples[i] }));
-  }
-  return contexts.map((c) => run.get<{ key: string; samples: { text: string; tokens: number }[] }>(`${keyPrefix}/${task.contextId(c)}`)!.samples);
+  const entry = await run.once<{ key: string; samples: Record<string, { text: string; tokens: number }[]> }>(key, () => {
+    const samples = sampleSelfEdits(policy, task, contexts, k, sampling, unitSeed(seed, key));
+    return { samples: Object.fromEntries(contexts.map((c, i) => [task.contextId(c), samples[i]!])) };
+  });
+  return contexts.map((c) => {
+    const s = entry.samples[task.contextId(c)];
+    if (!s) throw new Error(`${run.logPath}: entry '${key}' has no samples for ${task.contextId(c)}; the data changed under this run`);
+    return s;
+  });
 }
 
 export interface RoundResult {
@@ -126,7 +131,7 @@ export async function restEmRound<C>(
   for (const context of contexts) {
     const id = task.contextId(context);
     const baseline = await loggedBaseline(run, `${prefix}/baseline/${id}`, policy, task, context);
-    const [samples] = await loggedSamples(run, `${prefix}/samples`, policy, task, [context], k, cfg.sampling, cfg.seed);
+    const [samples] = await loggedSamples(run, `${prefix}/samples/${id}`, policy, task, [context], k, cfg.sampling, cfg.seed);
     let best = -1;
     let bestReward = -Infinity;
     for (let j = 0; j < k; j++) {

@@ -1,0 +1,175 @@
+// Knowledge incorporation against the spec (knowledge.md): training sequences from self-edits,
+// SQuAD grading, the judge's verdict rule, the official passage selection; and the whole recipe end
+// to end on a seconds-long model, including resume after kill -9.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildTrainSequences } from '../src/tasks/knowledge/sequences.js';
+import { exactMatch, firstLine, judgeVerdict, normalizeAnswer, tokenF1 } from '../src/tasks/knowledge/grade.js';
+import { readPassages, selectPassages } from '../src/tasks/knowledge/data.js';
+import { implicationsPrompt, qaPrompt, selfEditPrompt } from '../src/tasks/knowledge/prompts.js';
+import { loadKnowledgeConfig } from '../src/recipes/knowledge-config.js';
+
+const bin = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
+const squad = fileURLToPath(new URL('../../../shared/data/squad/', import.meta.url));
+
+test('self-edit → training sequences follows §3 (lines, preamble, ---, self-QA) and §13 (empty = passage only)', () => {
+  const ctx = ' The passage. ';
+  assert.deepEqual(buildTrainSequences('Here are the implications:\n1. A is B.\n\n2. C is D.\n', ctx, 'T', true),
+    ['T\n1. A is B.', 'T\n2. C is D.', 'T\nThe passage.']);
+  assert.deepEqual(buildTrainSequences('First.\nSecond.', ctx, 'T', true), ['T\nFirst.', 'T\nSecond.', 'T\nThe passage.']);
+  assert.deepEqual(buildTrainSequences('one\ntwo --- three', ctx, 'T', false), ['T\none\ntwo', 'T\nthree', 'T\nThe passage.']);
+  assert.deepEqual(buildTrainSequences('What is A?\nAnswer: B\nQuestion 2: What is C?\nAnswer: D', ctx, 'T', true),
+    ['T\nQuestion 1: What is A?\nAnswer: B', 'T\nQuestion 2: What is C?\nAnswer: D', 'T\nThe passage.']);
+  assert.deepEqual(buildTrainSequences('  ', ctx, 'T', true), ['T\nThe passage.']);
+});
+
+test('prompts are the official templates, filled like str.format', () => {
+  assert.equal(implicationsPrompt('Genghis Khan', 'Some {text}.'),
+    "Let's read the following passage and produce a list of implications derived directly or indirectly from the content.\n\nPassage:\nGenghis Khan\nSome {text}.\n\nImplications:\n");
+  assert.equal(qaPrompt('Genghis Khan', "What metal was used in Inalchuq's execution?"),
+    "Let's answer a question directly and concisely.\nQuestion: Topic: Genghis Khan\nWhat metal was used in Inalchuq's execution?\nAnswer:\n");
+  assert.ok(selfEditPrompt('self-qa', 'T', 'C').endsWith('\n\nQuestion 1: '));
+  assert.ok(selfEditPrompt('rewrite', 'T', 'C').endsWith('Rewritten passages:\n'));
+});
+
+test('SQuAD normalisation, exact match and token F1 give the official script\'s values', () => {
+  assert.equal(normalizeAnswer('The  Denver Broncos!'), 'denver broncos');
+  assert.ok(exactMatch('the Denver Broncos', 'Denver Broncos.'));
+  assert.ok(!exactMatch('Denver', 'Denver Broncos'));
+  assert.equal(tokenF1('Denver', 'Denver Broncos'), 2 / 3);
+  assert.equal(tokenF1('Carolina Panthers won', 'Denver Broncos'), 0);
+  assert.equal(tokenF1('a the', 'an'), 1);
+  assert.equal(firstLine('  Paris\nand more'), 'Paris');
+});
+
+test('judge verdicts: whole-word yes and no whole-word no', () => {
+  assert.equal(judgeVerdict('Yes'), true);
+  assert.equal(judgeVerdict('yes, correct.'), true);
+  assert.equal(judgeVerdict('No'), false);
+  assert.equal(judgeVerdict('yes and no'), false);
+  assert.equal(judgeVerdict('Eyes'), false);
+  assert.equal(judgeVerdict(''), false);
+});
+
+test('passage selection reproduces the paper\'s 200 evaluation passages (Python random.seed(42) shuffle)', () => {
+  const passages = readPassages(join(squad, 'squad_val.json'));
+  assert.equal(passages.length, 2067);
+  const chosen = selectPassages(passages, 200);
+  const expectedFirst = [1168, 760, 685, 1193, 1679, 1572, 1257, 522, 137, 2032, 1054, 304, 827, 1483, 1822];
+  assert.deepEqual(chosen.slice(0, 15).map((p) => Number(p.id.split('#')[1])), expectedFirst);
+  assert.deepEqual(chosen.slice(0, 3).map((p) => p.title), ['Genghis Khan', 'European Union law', '1973 oil crisis']);
+  assert.equal(chosen.reduce((n, p) => n + p.questions.length, 0), 974);
+  // The eval200 file holds the same passages in the same order.
+  const eval200 = readPassages(join(squad, 'squad_eval200.json'));
+  assert.deepEqual(eval200.map((p) => p.context), chosen.map((p) => p.context));
+});
+
+test('bad data and config files name the file and field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seal-kbad-'));
+  writeFileSync(join(dir, 'd.json'), JSON.stringify([{ title: 'T', context: 'C', questions: [{ question: 'q' }] }]));
+  assert.throws(() => readPassages(join(dir, 'd.json')), /d\.json: record 0: field 'questions\[0\]' must be \{question: string, answer: string\}/);
+  writeFileSync(join(dir, 'c.yaml'), 'inner:\n  lr: fast\n');
+  assert.throws(() => loadKnowledgeConfig(join(dir, 'c.yaml')), /c\.yaml: field 'inner\.lr' must be a number/);
+  writeFileSync(join(dir, 'c.yaml'), 'inner:\n  learning_rate: 0.1\n');
+  assert.throws(() => loadKnowledgeConfig(join(dir, 'c.yaml')), /c\.yaml: unknown field 'inner\.learning_rate'/);
+  writeFileSync(join(dir, 'c.yaml'), 'restem:\n  keep: best\n');
+  assert.throws(() => loadKnowledgeConfig(join(dir, 'c.yaml')), /field 'restem\.keep' must be one of beat-baseline, top1/);
+  writeFileSync(join(dir, 'c.yaml'), 'inner: [1, 2\n');
+  assert.throws(() => loadKnowledgeConfig(join(dir, 'c.yaml')), /c\.yaml: malformed YAML/);
+});
+
+function seal(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
+}
+
+function microSetup(): { dir: string; config: (runs: string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'seal-kmicro-'));
+  const model = join(dir, 'model');
+  const r = seal('pretrain', '--preset', 'micro', '--out', model, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  return {
+    dir,
+    config: (runs: string) => {
+      const path = join(dir, `${runs}.yaml`);
+      writeFileSync(path, [
+        'name: micro', `model: ${model}`, `runsDir: ${join(dir, runs)}`,
+        'data:', '  synthetic: { seed: 0, pretrainPeople: 30, rlPeople: 5, evalPeople: 5 }', '  trainPassages: 3', '  evalPassages: 3',
+        'task: { grader: exact, maxAnswerTokens: 12, answerStop: ["\\n"] }', 'sampling: { maxNewTokens: 48 }',
+        'inner: { epochs: 2, rank: 4, alpha: 8 }', 'restem: { rounds: 2, samplesPerContext: 2, evalRepeats: 1, keep: top1 }',
+        'sft: { rank: 4, alpha: 8, gradAccum: 2 }',
+      ].join('\n'));
+      return path;
+    },
+  };
+}
+
+function logKeys(runDir: string): string[] {
+  return readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).key);
+}
+
+test('knowledge train end to end: table, run directory, report; a rerun redoes nothing', () => {
+  const { config } = microSetup();
+  const cfg = config('runs');
+  const r = seal('knowledge', 'train', '--config', cfg, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  for (const k of ['base', 'passage', 'passageBaseSelfEdits', 'passageTeacherSelfEdits']) assert.equal(typeof summary.accuracy[k], 'number', k);
+  assert.equal(summary.accuracy.seal.length, 2);
+  assert.equal(summary.rounds.length, 2);
+  for (const f of ['config.json', 'log.jsonl', 'summary.json', 'checkpoints/round-1/model.safetensors', 'checkpoints/round-2/config.json']) {
+    assert.ok(existsSync(join(summary.runDir, f)), f);
+  }
+  const keys = logKeys(summary.runDir);
+  assert.equal(new Set(keys).size, keys.length, 'every unit of work is logged once');
+  // 3 eval passages × (passage, base self-edits, teacher, 2 SEAL rounds) + 3 train × 2 samples × 2 rounds.
+  assert.equal(keys.filter((k) => k.includes('/inner/') || /^eval\/(passage|baseSelfEdits|teacherSelfEdits|seal-r\d)\//.test(k)).length, 3 * 5 + 3 * 2 * 2);
+  const inner = readFileSync(join(summary.runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.key.includes('/inner/'));
+  for (const f of ['context', 'selfEdit', 'tokensTrained', 'tokensGenerated', 'reward', 'seconds']) assert.ok(f in inner, f);
+
+  const again = seal('knowledge', 'train', '--config', cfg, '--json');
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout.trim().split('\n').pop()!).accuracy, summary.accuracy);
+  assert.deepEqual(logKeys(summary.runDir), keys, 'the rerun added nothing to the log');
+
+  const report = seal('report', summary.runDir);
+  assert.equal(report.status, 0, report.stderr);
+  assert.match(readFileSync(join(summary.runDir, 'report.html'), 'utf8'), /Accuracy per ReST-EM round/);
+});
+
+test('kill -9 at any moment, then the same command: resumes without redoing or losing an inner loop', async () => {
+  const { config } = microSetup();
+  const reference = seal('knowledge', 'train', '--config', config('reference'), '--json');
+  assert.equal(reference.status, 0, reference.stderr);
+  const expected = JSON.parse(reference.stdout.trim().split('\n').pop()!);
+  const cfg = config('killed');
+  // Kill it three times at growing depths, then let it finish.
+  for (const lines of [3, 12, 22]) {
+    const child = spawn(process.execPath, [bin, 'knowledge', 'train', '--config', cfg], { stdio: 'ignore' });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const runs = join(cfg.replace(/\.yaml$/, ''));
+        const dirs = existsSync(runs) ? spawnSync('ls', [runs], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean) : [];
+        const log = dirs.length ? join(runs, dirs[0]!, 'log.jsonl') : '';
+        const n = log && existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0;
+        if (n >= lines || child.exitCode !== null) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 5);
+    });
+    await new Promise((r) => child.once('exit', r));
+  }
+  const done = seal('knowledge', 'train', '--config', cfg, '--json');
+  assert.equal(done.status, 0, done.stderr);
+  const summary = JSON.parse(done.stdout.trim().split('\n').pop()!);
+  assert.deepEqual(summary.accuracy, expected.accuracy, 'same results as the uninterrupted run');
+  const keys = logKeys(summary.runDir);
+  assert.equal(new Set(keys).size, keys.length, 'no inner loop was done twice');
+  assert.deepEqual([...keys].sort(), [...logKeys(expected.runDir)].sort(), 'and none was lost');
+});
