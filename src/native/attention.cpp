@@ -16,6 +16,12 @@
 #include "threadpool.h"
 #include "vecmath.h"
 
+// GCC 12's AVX-512 headers (the `__Y = __Y` idiom in _mm512_reduce_*, _mm512_max_ps) trip
+// -Wmaybe-uninitialized once inlined here: a known false positive.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace seal {
 namespace attn {
 
@@ -39,13 +45,6 @@ struct V512 {
   SEAL_AVX512 static inline R sub(R a, R b) { return _mm512_sub_ps(a, b); }
   SEAL_AVX512 static inline R max(R a, R b) { return _mm512_max_ps(a, b); }
   SEAL_AVX512 static inline R exp(R x) { return exp512(x); }
-  // Lanes base[0], base[stride], ..., base[15·stride] (stride·15 fits an int32: checked by callers).
-  using I = __m512i;
-  SEAL_AVX512 static inline I iota(long stride) {
-    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                              _mm512_set1_epi32((int)stride));
-  }
-  SEAL_AVX512 static inline R gather(const float* base, I idx) { return _mm512_i32gather_ps(idx, base, 4); }
   // (lo <= j && j <= hi) ? x : other, lanewise.
   SEAL_AVX512 static inline R keep(R x, R j, R lo, R hi, R other) {
     __mmask16 m = _mm512_cmp_ps_mask(lo, j, _CMP_LE_OQ) & _mm512_cmp_ps_mask(j, hi, _CMP_LE_OQ);
@@ -75,11 +74,6 @@ struct V256 {
   SEAL_AVX2 static inline R sub(R a, R b) { return _mm256_sub_ps(a, b); }
   SEAL_AVX2 static inline R max(R a, R b) { return _mm256_max_ps(a, b); }
   SEAL_AVX2 static inline R exp(R x) { return exp256(x); }
-  using I = __m256i;
-  SEAL_AVX2 static inline I iota(long stride) {
-    return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)stride));
-  }
-  SEAL_AVX2 static inline R gather(const float* base, I idx) { return _mm256_i32gather_ps(base, idx, 4); }
   SEAL_AVX2 static inline R keep(R x, R j, R lo, R hi, R other) {
     __m256 m = _mm256_and_ps(_mm256_cmp_ps(lo, j, _CMP_LE_OQ), _mm256_cmp_ps(j, hi, _CMP_LE_OQ));
     return _mm256_blendv_ps(other, x, m);
@@ -106,9 +100,6 @@ struct VScalar {
   static inline R sub(R a, R b) { return a - b; }
   static inline R max(R a, R b) { return a > b ? a : b; }
   static inline R exp(R x) { return std::exp(x); }
-  using I = int;
-  static inline I iota(long) { return 0; }
-  static inline R gather(const float* base, I) { return *base; }
   static inline R keep(R x, R j, R lo, R hi, R other) { return lo <= j && j <= hi ? x : other; }
   static inline float hsum(R v) { return v; }
   static inline float hmax(R v) { return v; }

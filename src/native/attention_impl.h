@@ -113,18 +113,13 @@ SEAL_TGT static inline float dot_row(const float* x, const float* y, int n) {
   return V::hsum(acc);
 }
 
-// dst[d·ldd + j] = src[j·lds + d] for j < n, d < D: W rows at a time with gathers.
+// dst[d·ldd + j] = src[j·lds + d] for j < n, d < D. (Plain loops: on the machine this was tuned
+// on, gathers were slower, and the transposes are a small share of the work.)
 SEAL_TGT static void transpose_rows(const float* src, long lds, int n, int D, float* dst, long ldd) {
-  int j = 0;
-  if (V::W > 1 && lds < 2147483647L / V::W) {
-    const typename V::I idx = V::iota(lds);
-    for (; j + V::W <= n; j += V::W) {
-      const float* s = src + j * lds;
-      for (int d = 0; d < D; ++d) V::store(dst + d * ldd + j, V::gather(s + d, idx));
-    }
+  for (int j = 0; j < n; ++j) {
+    const float* s = src + j * lds;
+    for (int d = 0; d < D; ++d) dst[d * ldd + j] = s[d];
   }
-  for (; j < n; ++j)
-    for (int d = 0; d < D; ++d) dst[d * ldd + j] = src[j * lds + d];
 }
 
 // ---------------------------------------------------------------------------------------------

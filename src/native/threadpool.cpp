@@ -13,7 +13,10 @@
 namespace seal {
 
 ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
-  for (int t = 1; t < threads_; ++t) workers_.emplace_back([this] { worker_loop(); });
+  // Workers start from the generation current now, not when they are first scheduled: a pool
+  // destroyed before a worker ever ran must still wake it.
+  const unsigned start = static_cast<unsigned>(state_.load() >> 32);
+  for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t, start] { worker_loop(t, start); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -41,9 +44,7 @@ void ThreadPool::run_tasks(unsigned generation, int thread) {
   }
 }
 
-void ThreadPool::worker_loop() {
-  const int thread = next_thread_id_.fetch_add(1);
-  unsigned seen = static_cast<unsigned>(state_.load(std::memory_order_acquire) >> 32);
+void ThreadPool::worker_loop(int thread, unsigned seen) {
   for (;;) {
     // Spin a while (back-to-back jobs wake instantly), then sleep on the condition variable.
     unsigned gen = seen;
@@ -57,7 +58,7 @@ void ThreadPool::worker_loop() {
       sleepers_.fetch_add(1);
       // seq_cst on sleepers_ and state_ (here and in parallel_for): a Dekker-style handshake, so
       // either the caller sees this sleeper and notifies, or this check sees the new job.
-      wake_.wait(lock, [&] { return static_cast<unsigned>(state_.load(std::memory_order_seq_cst) >> 32) != seen; });
+      wake_.wait(lock, [&] { return stop_.load() || static_cast<unsigned>(state_.load(std::memory_order_seq_cst) >> 32) != seen; });
       sleepers_.fetch_sub(1);
       gen = static_cast<unsigned>(state_.load(std::memory_order_acquire) >> 32);
     }

@@ -22,7 +22,7 @@ class ThreadPool {
   void parallel_for(int tasks, const std::function<void(int task, int thread)>& fn);
 
  private:
-  void worker_loop();
+  void worker_loop(int thread, unsigned seen);
   // Claims and runs tasks of job `generation` until none is left; false once the job moved on.
   void run_tasks(unsigned generation, int thread);
 
@@ -39,7 +39,6 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
   int tasks_ = 0;
   const std::function<void(int, int)>* fn_ = nullptr;
-  std::atomic<int> next_thread_id_{1};
 };
 
 // The process-wide pool. set_threads() rebuilds it (not while a job runs).
