@@ -6,6 +6,7 @@ import { finetuneCommand } from './finetune.js';
 import { pretrainCommand } from './pretrain.js';
 import { knowledgeCommand } from './knowledge.js';
 import { reportCommand } from './report.js';
+import { demoCommand } from './demo.js';
 import { UsageError } from './args.js';
 
 const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
@@ -16,6 +17,7 @@ const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
   pretrain: pretrainCommand,
   knowledge: knowledgeCommand,
   report: reportCommand,
+  demo: demoCommand,
 };
 
 function usage(): string {
@@ -23,6 +25,7 @@ function usage(): string {
     'usage: seal <command> [options]',
     '',
     'commands:',
+    '  demo      SEAL end to end, offline, on the shipped tiny model (--quick: a few passages)',
     '  info      CPU features, kernel path in use and thread count',
     '  generate  generate text from a prompt or chat message (streamed)',
     '  score     per-token log-probabilities and mean loss of a text',

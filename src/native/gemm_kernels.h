@@ -584,9 +584,11 @@ SEAL_AVX2 inline __m256i tail_mask(long n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n > 8 ? 8 : n)), idx);
 }
 
+// alpha and beta come by pointer: held in registers through the k loop they would push an
+// accumulator out of the 16 ymm registers.
 template <int R, int NV>
 SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restrict A, const float* __restrict B,
-                                                float* C, long ldc, float alpha, float beta, long lastcols) {
+                                                float* C, long ldc, const float* alpha_beta, long lastcols) {
   __m256 acc[R][NV];
 #pragma GCC unroll 6
   for (int i = 0; i < R; i++) {
@@ -594,7 +596,8 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
     for (int j = 0; j < NV; j++) acc[i][j] = _mm256_setzero_ps();
     _mm_prefetch((const char*)(C + i * ldc), _MM_HINT_T0);
   }
-#pragma GCC unroll 2
+  // No unrolling here: with 16 ymm registers GCC would spill an accumulator.
+#pragma GCC unroll 1
   for (long p = 0; p < kc; p++) {
     __m256 b[NV];
 #pragma GCC unroll 2
@@ -606,6 +609,7 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
       for (int j = 0; j < NV; j++) acc[i][j] = _mm256_fmadd_ps(a, b[j], acc[i][j]);
     }
   }
+  const float alpha = alpha_beta[0], beta = alpha_beta[1];
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   const __m256i lm = tail_mask(lastcols);
 #pragma GCC unroll 6
@@ -626,7 +630,7 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
     }
   }
 }
-using Ukernel = void (*)(long, const float*, const float*, float*, long, float, float, long);
+using Ukernel = void (*)(long, const float*, const float*, float*, long, const float*, long);
 inline Ukernel kernel_for(int rows, int nv) {
   static const Ukernel tab[MR][2] = {{ukernel<1, 1>, ukernel<1, 2>}, {ukernel<2, 1>, ukernel<2, 2>},
                                      {ukernel<3, 1>, ukernel<3, 2>}, {ukernel<4, 1>, ukernel<4, 2>},
@@ -860,7 +864,8 @@ inline void run_tile(Isa isa, long kc, const float* ap, const float* bp, float* 
     k512::kernel_for(rows, nv)(kc, ap, bp, c, ldc, alpha, beta, k512::tail_mask(cols - 16 * (nv - 1)));
   } else if (isa == Isa::Avx2) {
     int nv = (cols + 7) / 8;
-    k256::kernel_for(rows, nv)(kc, ap, bp, c, ldc, alpha, beta, cols - 8 * (nv - 1));
+    const float ab[2] = {alpha, beta};
+    k256::kernel_for(rows, nv)(kc, ap, bp, c, ldc, ab, cols - 8 * (nv - 1));
   } else {
     k1::ukernel(kc, ap, bp, c, ldc, alpha, beta, rows, cols);
   }
