@@ -173,3 +173,26 @@ test('kill -9 at any moment, then the same command: resumes without redoing or l
   assert.equal(new Set(keys).size, keys.length, 'no inner loop was done twice');
   assert.deepEqual([...keys].sort(), [...logKeys(expected.runDir)].sort(), 'and none was lost');
 });
+
+test('knowledge cpt and continual: one pooled update; a forgetting matrix filled below the diagonal', () => {
+  const { dir, config } = microSetup();
+  const cfg = config('other');
+  writeFileSync(cfg, readFileSync(cfg, 'utf8') + '\ncpt: { passages: 3, samplesPerContext: 2, epochs: 1 }\ncontinual: { sequences: 2, steps: 3 }\n');
+  void dir;
+  const cpt = seal('knowledge', 'cpt', '--config', cfg, '--json');
+  assert.equal(cpt.status, 0, cpt.stderr);
+  const c = JSON.parse(cpt.stdout.trim().split('\n').pop()!);
+  assert.equal(c.passages, 3);
+  assert.equal(c.sequences, 3 * 2 * 2, 'each self-edit and the passage, no newline splitting');
+  assert.ok(c.accuracy.base >= 0 && c.accuracy.adapter >= 0);
+  assert.ok(existsSync(join(c.runDir, 'adapter', 'adapter_model.safetensors')));
+  const cont = seal('knowledge', 'continual', '--config', cfg, '--json');
+  assert.equal(cont.status, 0, cont.stderr);
+  const m = JSON.parse(cont.stdout.trim().split('\n').pop()!);
+  assert.equal(m.sequences, 2);
+  assert.equal(m.forgetting.length, 4);
+  m.forgetting.forEach((row: number[], r: number) => {
+    assert.equal(row.length, 3);
+    if (r > 0) row.slice(r).forEach((v) => assert.equal(v, 0, 'passages not yet seen are not scored'));
+  });
+});

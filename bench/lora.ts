@@ -1,0 +1,79 @@
+// `npm run bench -- lora [--json]`: LoRA SFT speed and peak memory on a random-init Qwen2.5-0.5B
+// shape (r 32, alpha 64, all seven projections, sequence 256, batch 1, fp32 base) beside the same
+// step in PyTorch, and the time of one SEAL knowledge inner loop on that shape (a 300-token
+// self-edit, 10 epochs at lr 1e-3, then greedy answers of <= 32 tokens to 5 questions). The inner
+// loop's limit (60 s where OpenBLAS does ~200 GFLOP/s on 2 threads) is scaled by the OpenBLAS
+// figure measured in the same run. Each side runs in its own process so its peak RSS is its own.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildPeer, openblasGflops, runTorch } from './peer.js';
+import { benchModel, QWEN25_05B } from './models.js';
+
+const self = fileURLToPath(import.meta.url);
+const SEQ = 256;
+const STEPS = 4;
+
+export async function main(args: string[]): Promise<void> {
+  if (args[0] === '--child') return child(args[1]!);
+  const json = args.includes('--json');
+  const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
+  const r = spawnSync(process.execPath, [self, '--child', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error('bench lora: the measuring process failed');
+  const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokensPerSecond: number; peakRssBytes: number; innerLoopSeconds: number; threads: number };
+  const torch = runTorch('torch_lora.py', ['--seq', String(SEQ), '--steps', String(STEPS), '--threads', String(ours.threads)], ours.threads);
+  const peer = buildPeer();
+  const blas = openblasGflops(peer, 1024, 1024, 1024, ours.threads);
+  const limit = blas ? (60 * 200) / blas : null;
+  console.log(`LoRA SFT, Qwen2.5-0.5B shape (random init, fp32 base), r 32, alpha 64, 7 targets, seq ${SEQ}, batch 1, ${ours.threads} threads`);
+  console.log(`                 tokens/s   peak RSS MB`);
+  console.log(`SEAL.ts       ${ours.tokensPerSecond.toFixed(1).padStart(10)}   ${(ours.peakRssBytes / 1e6).toFixed(0).padStart(11)}`);
+  console.log(`PyTorch       ${(torch?.tokensPerSecond?.toFixed(1) ?? '—').padStart(10)}   ${(torch ? (torch.peakRssBytes! / 1e6).toFixed(0) : '—').padStart(11)}`);
+  if (torch) console.log(`ratio (ours / torch): tokens/s ${(ours.tokensPerSecond / torch.tokensPerSecond!).toFixed(2)}x, peak RSS ${(ours.peakRssBytes / torch.peakRssBytes!).toFixed(2)}x`);
+  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${ours.innerLoopSeconds.toFixed(1)} s; OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s → limit ${limit?.toFixed(1) ?? '—'} s`);
+  if (json) {
+    console.log(JSON.stringify({
+      tokensPerSecond: ours.tokensPerSecond, torchTokensPerSecond: torch?.tokensPerSecond ?? null,
+      peakRssBytes: ours.peakRssBytes, torchPeakRssBytes: torch?.peakRssBytes ?? null, innerLoopSeconds: ours.innerLoopSeconds,
+    }));
+  }
+}
+
+async function child(dir: string): Promise<void> {
+  const { loadModel } = await import('../src/model/load.js');
+  const { LoraAdapter, LORA_TARGETS } = await import('../src/lora/lora.js');
+  const { train } = await import('../src/train/trainer.js');
+  const { generate } = await import('../src/generate/generate.js');
+  const { kernels } = await import('../src/kernels/index.js');
+  const loaded = loadModel(dir);
+  const { model } = loaded;
+  const V = model.config.vocabSize;
+  const lora = { rank: 32, alpha: 64, dropout: 0, targets: [...LORA_TARGETS] };
+  const ids = Array.from({ length: SEQ }, (_, i) => (i * 7919 + 13) % V);
+  const example = { ids, learn: ids.map(() => true) };
+  // Throughput: steps of one 256-token sequence, the first a warm-up.
+  let adapter = LoraAdapter.create(model, lora, 1);
+  adapter.attach(model);
+  const warm = train(model, adapter.parameters(), [example], { lr: 1e-4, steps: 1, shuffle: false });
+  void warm;
+  const timed = train(model, adapter.parameters(), [example], { lr: 1e-4, steps: STEPS, shuffle: false });
+  LoraAdapter.detach(model);
+
+  // One knowledge inner loop: 300 tokens in 6 lines of 50, 10 epochs, then 5 answers.
+  const t0 = performance.now();
+  adapter = LoraAdapter.create(model, { ...lora, targets: ['q_proj', 'v_proj'] }, 2);
+  adapter.attach(model);
+  const lines = Array.from({ length: 6 }, (_, l) => {
+    const line = Array.from({ length: 50 }, (_, i) => (l * 1009 + i * 31 + 7) % V);
+    return { ids: line, learn: line.map(() => true) };
+  });
+  train(model, adapter.parameters(), lines, { lr: 1e-3, epochs: 10, batchSize: 1, schedule: 'linear', seed: 3 });
+  const questions = Array.from({ length: 5 }, (_, q) => Array.from({ length: 24 }, (_, i) => (q * 131 + i * 17 + 5) % V));
+  generate(model, questions, { temperature: 0, maxNewTokens: 32 });
+  LoraAdapter.detach(model);
+  const innerLoopSeconds = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({
+    tokensPerSecond: timed.tokensPerSecond, peakRssBytes: process.resourceUsage().maxRSS * 1024, innerLoopSeconds, threads: kernels.threads(),
+  }));
+}
+
+if (process.argv[1] === self) await main(process.argv.slice(2));
