@@ -5,20 +5,27 @@
 //   sgemv: y[rows] = W[rows×cols]·x + beta·y (W fp32 or bf16).
 //
 // Design (BLIS-style, see gemm.cpp for the entry points):
-//   * Large m: for each NC column block and KC slice of k, B is packed once into a shared buffer of
-//     NR-wide micro-panels (all threads pack a share of the panels, converting bf16 → fp32), then
-//     the threads split the rows: each packs its own MC×KC block of A (MR-row micro-panels, in its
-//     own grow-only buffer) and runs the MR×NR microkernel over every (B panel, A panel) pair.
-//       AVX-512: MR×NR = 8×48 (24 zmm accumulators), KC ≈ 384, MC ≤ 256 (A block ≈ L2/2), NC ≤ 6144
-//       AVX2:    6×16 (12 ymm accumulators), KC ≈ 256, MC ≤ 144 (Zen 1/2: 512 KB L2)
+//   * Packed path, n >= m (every training shape: forward, dx and dW): all of op(A) is packed once
+//     into MR-row micro-panels (shared buffer, packed inside the same pool job by whichever thread
+//     claims a chunk); each unit of work is one NR-wide column panel of C: for every KC slice of k
+//     the B micro-panel is packed (bf16 widened) right before it multiplies every A panel, so it
+//     is still in L1/L2, and the C strip stays in L2 across k slices. B is read from memory once.
+//     Threads own equal column ranges (multiples of 16) and steal panels from the back of other
+//     ranges when done, so a core slowed by another process does not hold the call up.
+//   * Packed path, m > n: per NC column block and KC slice, B is packed once into a shared buffer,
+//     then the threads split the rows, each packing its own MC×KC block of A.
+//       AVX-512: MR×NR = 8×48 (24 zmm accumulators), KC ≤ 384, MC ≤ 256 (A block ≈ L2/2), NC ≤ 6144
+//       AVX2:    6×16 (12 ymm accumulators), KC ≤ 256, MC ≤ 144 (Zen 1/2: 512 KB L2)
 //       scalar:  4×16 plain C++
 //     Edge tiles use microkernels specialised for the exact row count and vector count (masked
-//     last vector), so there is no copy-out tile.
-//   * Small m (decode, batched decode: m ≤ kSmallM): no packing. B is streamed once from memory,
+//     last vector), so there is no copy-out tile. Packing buffers are grow-only and reused.
+//   * Small m (decode, batched decode: m ≤ kSmallM = 8): no packing. B is streamed once from memory,
 //     parallel over n: transB → dot products along k of M rows of A against R rows of B at a time;
 //     !transB → rank-8 updates of a C strip held in L1.
-//   * sgemv is the small-m transB path with m = 1.
-// bf16 is always widened by a 16-bit shift (exact); AVX512_BF16 dot products are never used because
+//   * sgemv (m = 1): one row at a time (a single sequential stream), aligned loads after a masked
+//     head. bf16: one 64-byte load = 32 weights, split exactly into even (v << 16) and odd
+//     (v & 0xFFFF0000) fp32 values against a de-interleaved copy of x, plus software prefetch.
+// bf16 is always widened exactly (16-bit shift); AVX512_BF16 dot products are never used because
 // they would round x to bf16.
 #pragma once
 #include <immintrin.h>
@@ -449,74 +456,92 @@ constexpr long kGemvPrefetch = 6144;
 // bf16 gemv without widening shuffles: one 64-byte load holds 32 weights; (v << 16) is the fp32
 // value of the even-indexed ones and (v & 0xFFFF0000) of the odd-indexed ones (both exact), which
 // meet x de-interleaved the same way (xp: per 32-block, 16 even then 16 odd entries).
-SEAL_AVX512 inline void deinterleave_x(const float* x, long k, float* xp) {
+// xq[q] for q = p − h, p = h + 32·i: per 32-block, 16 even-indexed then 16 odd-indexed entries of x.
+SEAL_AVX512 inline void deinterleave_x(const float* x, long k, long h, float* xq) {
   const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-  long p = 0;
-  for (; p + 32 <= k; p += 32) {
+  for (long p = h; p + 32 <= k; p += 32) {
     __m512 lo = _mm512_loadu_ps(x + p), hi = _mm512_loadu_ps(x + p + 16);
-    _mm512_store_ps(xp + p, _mm512_permutex2var_ps(lo, ev, hi));
-    _mm512_store_ps(xp + p + 16, _mm512_permutex2var_ps(lo, od, hi));
+    _mm512_store_ps(xq + (p - h), _mm512_permutex2var_ps(lo, ev, hi));
+    _mm512_store_ps(xq + (p - h) + 16, _mm512_permutex2var_ps(lo, od, hi));
   }
-  for (; p < k; p++) xp[p] = x[p];
 }
 
-SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x, const float* xp, const uint16_t* W,
+// Elements before the first 64-byte boundary of p (element size es): loads in the main loops are
+// then aligned. Unaligned streaming loads cost a third of the bandwidth on Zen 5.
+inline long head_elems(const void* p, long es) {
+  return static_cast<long>(((64 - (reinterpret_cast<uintptr_t>(p) & 63)) & 63) / es);
+}
+
+SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x, float* const* xqs, const uint16_t* W,
                                        float* y, float alpha, float beta) {
-  const long k64 = k & ~63L, k32 = k & ~31L, k16 = k & ~15L;
   const __m512i himask = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
-  const __mmask16 tm = tail_mask(k - k16);
   for (long j = j0; j < j1; j++) {
     const uint16_t* w = W + j * k;
+    const long h = std::min(k, head_elems(w, 2));
+    const float* xq = xqs[h & 31];
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     long p = 0;
-    for (; p < k64; p += 64) {
+    for (; p < h; p += 16) {
+      __mmask16 mk = tail_mask(h - p);
+      a0 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a0);
+    }
+    p = h;
+    for (; p + 64 <= k; p += 64) {
       if (kGemvPrefetch > 0) {
         const char* q = reinterpret_cast<const char*>(w + p) + kGemvPrefetch;
         _mm_prefetch(q, _MM_HINT_T0);
         _mm_prefetch(q + 64, _MM_HINT_T0);
       }
-      __m512i v0 = _mm512_loadu_si512(w + p), v1 = _mm512_loadu_si512(w + p + 32);
-      a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xp + p), a0);
-      a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v0, himask)), _mm512_load_ps(xp + p + 16), a1);
-      a2 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v1, 16)), _mm512_load_ps(xp + p + 32), a2);
-      a3 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v1, himask)), _mm512_load_ps(xp + p + 48), a3);
+      __m512i v0 = _mm512_load_si512(w + p), v1 = _mm512_load_si512(w + p + 32);
+      const float* xb = xq + (p - h);
+      a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xb), a0);
+      a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v0, himask)), _mm512_load_ps(xb + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v1, 16)), _mm512_load_ps(xb + 32), a2);
+      a3 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v1, himask)), _mm512_load_ps(xb + 48), a3);
     }
-    if (p < k32) {
-      __m512i v0 = _mm512_loadu_si512(w + p);
-      a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xp + p), a0);
-      a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v0, himask)), _mm512_load_ps(xp + p + 16), a1);
+    if (p + 32 <= k) {
+      __m512i v0 = _mm512_load_si512(w + p);
+      const float* xb = xq + (p - h);
+      a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xb), a0);
+      a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v0, himask)), _mm512_load_ps(xb + 16), a1);
       p += 32;
     }
-    if (p < k16) {
-      a2 = _mm512_fmadd_ps(load_b16(w + p), _mm512_loadu_ps(x + p), a2);
-      p += 16;
+    for (; p < k; p += 16) {
+      __mmask16 mk = tail_mask(k - p);
+      a2 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a2);
     }
-    if (p < k) a3 = _mm512_fmadd_ps(maskload_b16(w + p, tm), _mm512_maskz_loadu_ps(tm, x + p), a3);
     float v = alpha * _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
     y[j] = beta == 0.0f ? v : v + beta * y[j];
   }
 }
 
-// m = 1 (gemv): one row at a time, so W is read as a single sequential stream (what the hardware
-// prefetcher streams best); 4 accumulators of 16 break the FMA dependency chain.
-template <bool BF>
-SEAL_AVX512 void gemv_rows(long j0, long j1, long k, const float* x, const void* W, float* y, float alpha,
-                           float beta) {
-  const long k64 = k & ~63L, k16 = k & ~15L;
-  const __mmask16 tm = tail_mask(k - k16);
+// m = 1 (gemv), fp32: one row at a time, so W is read as a single sequential stream (what the
+// hardware prefetcher streams best), with aligned loads after a masked head; 4 accumulators break
+// the FMA dependency chain.
+SEAL_AVX512 inline void gemv_rows_f32(long j0, long j1, long k, const float* x, const float* W, float* y, float alpha,
+                                      float beta) {
   for (long j = j0; j < j1; j++) {
-    const long row = j * k;
+    const float* w = W + j * k;
+    const long h = std::min(k, head_elems(w, 4));
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     long p = 0;
-    for (; p < k64; p += 64) {
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), load_w(W, BF, row + p), a0);
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 16), load_w(W, BF, row + p + 16), a1);
-      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 32), load_w(W, BF, row + p + 32), a2);
-      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 48), load_w(W, BF, row + p + 48), a3);
+    if (h > 0) {
+      __mmask16 mk = tail_mask(h);
+      a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, w), _mm512_maskz_loadu_ps(mk, x), a0);
+      p = h;
     }
-    for (; p < k16; p += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), load_w(W, BF, row + p), a0);
-    if (k16 < k) a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tm, x + k16), maskload_w(W, BF, row + k16, tm), a1);
+    for (; p + 64 <= k; p += 64) {
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_load_ps(w + p), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 16), _mm512_load_ps(w + p + 16), a1);
+      a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 32), _mm512_load_ps(w + p + 32), a2);
+      a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p + 48), _mm512_load_ps(w + p + 48), a3);
+    }
+    for (; p + 16 <= k; p += 16) a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + p), _mm512_load_ps(w + p), a1);
+    if (p < k) {
+      __mmask16 mk = tail_mask(k - p);
+      a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, x + p), _mm512_maskz_loadu_ps(mk, w + p), a2);
+    }
     float v = alpha * _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
     y[j] = beta == 0.0f ? v : v + beta * y[j];
   }
@@ -1066,9 +1091,8 @@ inline void small_tb_dispatch(Isa isa, long j0, long j1, long k, const float* a,
                               float* C, long ldc, float alpha, float beta) {
   constexpr int R512 = M == 1 ? 8 : M == 2 ? 6 : M <= 6 ? 4 : 3;
   constexpr int R256 = M == 1 ? 4 : M == 2 ? 3 : 2;
-  if (isa == Isa::Avx512 && M == 1) {
-    if (bf16) k512::gemv_rows<true>(j0, j1, k, a, W, C, alpha, beta);
-    else k512::gemv_rows<false>(j0, j1, k, a, W, C, alpha, beta);
+  if (isa == Isa::Avx512 && M == 1 && !bf16) {
+    k512::gemv_rows_f32(j0, j1, k, a, static_cast<const float*>(W), C, alpha, beta);
   } else if (isa == Isa::Avx512) {
     if (bf16) k512::smallm_tb<M, R512, true>(j0, j1, k, a, lda, W, C, ldc, alpha, beta);
     else k512::smallm_tb<M, R512, false>(j0, j1, k, a, lda, W, C, ldc, alpha, beta);
@@ -1134,10 +1158,19 @@ inline void gemm_small_m(Isa isa, const AView& A, const BView& B, long n, long k
     const float* a = A.trans ? small_a(A, M, k, alpha, false, false) : A.data;
     const long lda = A.trans ? k : A.ld;
     if (M == 1 && B.bf16 && isa == Isa::Avx512) {
-      float* xp = shared_scratch(2).get(static_cast<size_t>(k) + 16);
-      k512::deinterleave_x(a, k, xp);
+      // One de-interleaved copy of x per distinct row alignment (at most 32; usually 1).
+      const uint16_t* W = static_cast<const uint16_t*>(B.data);
+      const long slot = round_up(k, 16) + 16;
+      float* xbuf = shared_scratch(2).get(static_cast<size_t>(slot) * 32 + 16);
+      float* xqs[32] = {};
+      for (long j = 0, used = 0; j < std::min<long>(n, 32); j++) {
+        const long h = std::min(k, k512::head_elems(W + j * k, 2)) & 31;
+        if (xqs[h]) continue;
+        xqs[h] = xbuf + slot * used++;
+        k512::deinterleave_x(a, k, h, xqs[h]);
+      }
       parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
-        k512::gemv_rows_bf16(j0, j1, k, a, xp, static_cast<const uint16_t*>(B.data), c, alpha, beta);
+        k512::gemv_rows_bf16(j0, j1, k, a, xqs, W, c, alpha, beta);
       });
       return;
     }
