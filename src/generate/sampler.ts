@@ -28,16 +28,21 @@ export function sampleToken(logits: Float32Array, options: SamplingOptions, rand
   const temperature = options.temperature ?? 0;
   if (!(temperature > 0)) return argmax(logits);
   const V = logits.length;
-  // Candidates sorted by logit, best first; top-k truncates before the softmax (as HF does).
-  let order: number[];
   const k = options.topK && options.topK > 0 ? Math.min(options.topK, V) : V;
+  const topP = options.topP ?? 1;
+  // Candidates, best first. Sorting a 150k vocabulary per token would dominate decoding, so only
+  // the tokens that can matter are sorted: the top k, or for top-p the tokens above a probability
+  // floor low enough that they hold the nucleus.
+  let order: number[];
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
   if (k < V) {
     order = topKIndices(logits, k);
+  } else if (topP < 1) {
+    order = nucleusCandidates(logits, max, temperature, topP);
   } else {
     order = Array.from({ length: V }, (_, i) => i);
-    order.sort((a, b) => logits[b]! - logits[a]!);
   }
-  const max = logits[order[0]!]!;
   const probs = new Float64Array(order.length);
   let sum = 0;
   for (let i = 0; i < order.length; i++) {
@@ -45,11 +50,12 @@ export function sampleToken(logits: Float32Array, options: SamplingOptions, rand
     sum += probs[i]!;
   }
   let keep = order.length;
-  const topP = options.topP ?? 1;
   if (topP < 1) {
+    // The mass of the whole vocabulary (not just the candidates) is what top-p is relative to.
+    const total = k < V ? sum : vocabularyMass(logits, max, temperature);
     let cumulative = 0;
     for (let i = 0; i < order.length; i++) {
-      cumulative += probs[i]! / sum;
+      cumulative += probs[i]! / total;
       if (cumulative >= topP) {
         keep = i + 1;
         break;
@@ -64,6 +70,36 @@ export function sampleToken(logits: Float32Array, options: SamplingOptions, rand
     if (r < 0) return order[i]!;
   }
   return order[keep - 1]!;
+}
+
+function vocabularyMass(logits: Float32Array, max: number, temperature: number): number {
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += Math.exp((logits[i]! - max) / temperature);
+  return total;
+}
+
+/**
+ * Tokens sorted by logit whose total probability reaches topP: every token with probability at
+ * least `floor`, the floor lowered until the kept mass suffices (tokens below it cannot be in the
+ * nucleus once the mass above it reaches topP).
+ */
+function nucleusCandidates(logits: Float32Array, max: number, temperature: number, topP: number): number[] {
+  const total = vocabularyMass(logits, max, temperature);
+  for (let floor = 1e-3; ; floor /= 10) {
+    const cut = max + temperature * Math.log(floor * total);
+    const picked: number[] = [];
+    let mass = 0;
+    for (let i = 0; i < logits.length; i++) {
+      if (logits[i]! >= cut) {
+        picked.push(i);
+        mass += Math.exp((logits[i]! - max) / temperature);
+      }
+    }
+    if (mass / total >= topP || floor < 1e-12 || picked.length === logits.length) {
+      picked.sort((a, b) => logits[b]! - logits[a]! || a - b);
+      return picked;
+    }
+  }
 }
 
 /** Indices of the k largest logits, largest first (a partial selection: no full vocabulary sort). */
