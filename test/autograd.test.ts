@@ -10,6 +10,7 @@
 // near 1e-5·|grad| while the truncation error (h²/6 · f''') stays around 1e-5 for these smooth
 // ops, so we accept |analytic − fd| <= 1e-2·|fd| + 2e-3·max|grad| (+1e-6): loose against
 // the noise, tight against any real mistake (a wrong sign, a missing term or factor is O(1)).
+import { loraLinear } from '../src/tensor/lora-linear.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -183,6 +184,22 @@ describe('op gradients (central finite differences)', () => {
     backward(lora(), randn(42, 3));
     assert.equal(w.grad, null);
     assert.ok(A.grad && B.grad);
+  });
+
+  test('fused loraLinear: finite differences, and equal to the composed ops', () => {
+    const x = param([7, 9]);
+    const w = new Tensor(toBf16(randn(6 * 9, 12, 0.3)), [6, 9]);
+    const bias = param([6], 0.2);
+    const A = param([2, 9], 0.3);
+    const B = param([6, 2], 0.3);
+    const fused = (): Tensor => loraLinear(x, w, bias, A, B, 2, dropout(x, 0.1, 77));
+    checkGradients('loraLinear', fused, [x, bias, A, B]);
+    const composed = (): Tensor => add(linear(x, w, bias), scale(linear(linear(dropout(x, 0.1, 77), A), B), 2));
+    const yf = fused().data as Float32Array;
+    const yc = composed().data as Float32Array;
+    for (let i = 0; i < yf.length; i++) assert.ok(Math.abs(yf[i]! - yc[i]!) < 1e-5, `y[${i}]`);
+    const w0 = param([6, 9], 0.3);
+    checkGradients('loraLinear, trainable W, no bias', () => loraLinear(x, w0, null, A, B, 0.5), [x, w0, A, B]);
   });
 
   test('rmsnorm: x and w; frozen bf16 w', () => {

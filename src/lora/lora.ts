@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
-import { add, dropout, linear, scale } from '../tensor/ops.js';
+import { dropout } from '../tensor/ops.js';
+import { loraLinear } from '../tensor/lora-linear.js';
 import type { Transformer } from '../model/transformer.js';
 import { readHeader, readTensor, writeSafetensors, f32ToBf16Into } from '../model/safetensors.js';
 import { kernels } from '../kernels/index.js';
@@ -71,12 +72,12 @@ export class LoraAdapter {
 
   /** Routes the model's projections through this adapter (replacing any adapter attached before). */
   attach(model: Transformer): void {
-    model.projectionHook = (name, x, base) => {
+    model.projectionHook = (name, x, w, bias) => {
       const pair = this.pairs.get(name);
-      if (!pair) return base;
+      if (!pair) return null;
       const p = this.config.dropout;
       const input = p > 0 && pair.a.requiresGrad ? dropout(x, p, this.dropoutSeed * 131 + hashString(name)) : x;
-      return add(base, scale(linear(linear(input, pair.a), pair.b), this.scaling));
+      return loraLinear(x, w, bias, pair.a, pair.b, this.scaling, input);
     };
   }
 

@@ -10,8 +10,11 @@ import { ropeTables, type RopeTables } from './rope.js';
 import type { RawTensor } from './weights.js';
 import { KVCache } from './kv-cache.js';
 
-/** A hook that adds to a projection's output (LoRA lives here); null leaves the base layer alone. */
-export type ProjectionHook = (name: string, x: Tensor, base: Tensor) => Tensor;
+/**
+ * Replaces a projection (LoRA lives here): given the module name, its input, weight and bias, it
+ * returns the output, or null to leave the plain linear layer in place.
+ */
+export type ProjectionHook = (name: string, x: Tensor, weight: Tensor, bias: Tensor | null) => Tensor | null;
 
 export interface ForwardOptions {
   /** Position of every token, [B·T]; default 0..T-1 per sequence (or continuing the cache). */
@@ -66,8 +69,9 @@ export class Transformer {
   }
 
   private project(x: Tensor, name: string): Tensor {
-    const base = linear(x, this.param(`${name}.weight`), this.optional(`${name}.bias`));
-    return this.projectionHook ? this.projectionHook(name, x, base) : base;
+    const w = this.param(`${name}.weight`);
+    const bias = this.optional(`${name}.bias`);
+    return this.projectionHook?.(name, x, w, bias) ?? linear(x, w, bias);
   }
 
   /**

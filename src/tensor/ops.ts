@@ -7,31 +7,7 @@
 import { kernels } from '../kernels/index.js';
 import { Tensor, formatShape, numel, resolveShape } from './tensor.js';
 import { addGrad, gradOf, needsGrad, record } from './autograd.js';
-
-function opError(op: string, message: string): RangeError {
-  return new RangeError(`${op}: ${message}`);
-}
-
-/** The fp32 data of an activation (or trainable weight). */
-function f32(op: string, what: string, t: Tensor): Float32Array {
-  if (t.data instanceof Float32Array) return t.data;
-  throw new TypeError(`${op}: ${what} ${t.label()} must be fp32 (bf16 is for frozen weights only)`);
-}
-
-/** Weights may be bf16 only while frozen: their gradient would have nowhere to go. */
-function checkTrainable(op: string, what: string, t: Tensor): void {
-  if (t.requiresGrad && t.data instanceof Uint16Array) {
-    throw new TypeError(`${op}: ${what} ${t.label()} is bf16 but requires grad; train fp32 weights (toF32)`);
-  }
-}
-
-function lastDim(t: Tensor): number {
-  return t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
+import { addRows, checkTrainable, f32, lastDim, opError, sameShape, sumRowsInto } from './check.js';
 
 // ---- shape --------------------------------------------------------------------------------------
 
@@ -146,12 +122,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
   const rows = xd.length / inF;
   const y = new Float32Array(rows * outF);
   kernels.gemm(false, true, rows, outF, inF, 1, xd, w.data, 0, y);
-  if (bd) {
-    for (let r = 0; r < rows; r++) {
-      const o = r * outF;
-      for (let j = 0; j < outF; j++) y[o + j]! += bd[j]!;
-    }
-  }
+  if (bd) addRows(y, bd, rows, outF);
   const out = new Tensor(y, [...x.shape.slice(0, -1), outF]);
   return record('linear', out, bias ? [x, w, bias] : [x, w], (dy) => {
     if (x.requiresGrad) { // dx += dy·W
@@ -160,13 +131,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
     if (w.requiresGrad) { // dW += dyᵀ·x
       kernels.gemm(true, false, outF, inF, rows, 1, dy, xd, 1, gradOf(w));
     }
-    if (bias?.requiresGrad) { // db += Σ_rows dy
-      const db = gradOf(bias);
-      for (let r = 0; r < rows; r++) {
-        const o = r * outF;
-        for (let j = 0; j < outF; j++) db[j]! += dy[o + j]!;
-      }
-    }
+    if (bias?.requiresGrad) sumRowsInto(gradOf(bias), dy, rows, outF); // db += Σ_rows dy
   });
 }
 
