@@ -27,6 +27,11 @@ export interface ForwardOptions {
   cache?: KVCache;
   /** Gradient checkpointing: keep only each layer's input, recompute the layer in backward. */
   checkpoint?: boolean;
+  /**
+   * Write the logits into a buffer the model keeps and reuses (training: a vocabulary-sized
+   * array is not faulted in afresh every step). The previous call's logits are overwritten.
+   */
+  reuseLogitsBuffer?: boolean;
 }
 
 /** What every layer of one forward call shares. */
@@ -45,6 +50,7 @@ export class Transformer {
   /** LoRA and similar adapters attach here. */
   projectionHook: ProjectionHook | null = null;
   private rope: RopeTables;
+  private logitsBuffer: Float32Array | null = null;
 
   constructor(readonly config: ModelConfig, weights: Map<string, RawTensor>) {
     this.params = new Map();
@@ -99,7 +105,13 @@ export class Transformer {
     if (options.lastOnly) h = lastRows(h, B, T);
     h = rmsnorm(h, this.param('model.norm.weight'), c.rmsNormEps);
     const head = c.tieEmbeddings ? this.param('model.embed_tokens.weight') : this.param('lm_head.weight');
-    return linear(h, head);
+    let out: Float32Array | undefined;
+    if (options.reuseLogitsBuffer) {
+      const n = (h.numel / c.hiddenSize) * c.vocabSize;
+      if (!this.logitsBuffer || this.logitsBuffer.length < n) this.logitsBuffer = new Float32Array(n);
+      out = this.logitsBuffer.subarray(0, n);
+    }
+    return linear(h, head, null, out);
   }
 
   /** One pre-norm block: h + attention(norm(h)), then + mlp(norm(·)). */

@@ -106,7 +106,7 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
  * y = x·Wᵀ + b. x: [..., in] fp32; W: [out, in] fp32 or bf16 (frozen); bias: [out] or null.
  * LoRA composes from it: add(linear(x, W), scale(linear(linear(dropout(x, p, seed), A), B), s)).
  */
-export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor {
+export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, into?: Float32Array): Tensor {
   if (w.shape.length !== 2) throw opError('linear', `W must be [out, in], got ${w.label()}`);
   const outF = w.shape[0]!;
   const inF = w.shape[1]!;
@@ -120,7 +120,8 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null): Tensor
   const xd = f32('linear', 'x', x);
   const bd = bias ? f32('linear', 'bias', bias) : null;
   const rows = xd.length / inF;
-  const y = new Float32Array(rows * outF);
+  // `into` lets a caller reuse one large buffer (the vocabulary-sized logits) across steps.
+  const y = into && into.length === rows * outF ? into : new Float32Array(rows * outF);
   kernels.gemm(false, true, rows, outF, inF, 1, xd, w.data, 0, y);
   if (bd) addRows(y, bd, rows, outF);
   const out = new Tensor(y, [...x.shape.slice(0, -1), outF]);

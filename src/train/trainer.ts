@@ -102,7 +102,7 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
       const batch: Batch = options.packLength ? packBatch(group, padId, options.packLength) : padBatch(group, padId);
       options.beforeMicroBatch?.(micro++);
       const logits = model.forward(batch.ids, batch.B, batch.T, {
-        positions: batch.positions, segStart: batch.segStart, checkpoint: options.gradientCheckpointing,
+        positions: batch.positions, segStart: batch.segStart, checkpoint: options.gradientCheckpointing, reuseLogitsBuffer: true,
       });
       const loss = crossEntropy(logits, batch.targets, { reuseLogits: true });
       const value = loss.data[0]!;
