@@ -32,7 +32,13 @@ type NativeAddon = Omit<Kernels, 'kind' | 'threads' | 'setThreads'> & {
   setThreads(n: number): void;
   /** Switch the dispatch path (capped at what the CPU has); returns the path now in use. */
   setIsa(isa: 'avx512' | 'avx2' | 'scalar'): 'avx512' | 'avx2' | 'scalar';
+  stressPool(iterations: number): number;
 };
+
+/** For tests: run `iterations` random short pool jobs natively; returns how many went wrong (null without the addon). */
+export function stressNativePool(iterations: number): number | null {
+  return nativeAddon ? nativeAddon.stressPool(iterations) : null;
+}
 
 /** For tests: switch the native dispatch path at run time. Returns the path now in use, or null without the addon. */
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'scalar'): string | null {
@@ -51,7 +57,7 @@ try {
 
 /** The native kernels, or null when the addon is not built. */
 export const nativeKernels: Kernels | null = nativeAddon && {
-  ...(nativeAddon as Omit<NativeAddon, 'info' | 'setIsa'>),
+  ...(nativeAddon as Omit<NativeAddon, 'info' | 'setIsa' | 'stressPool'>),
   kind: 'native',
   threads: () => nativeAddon!.info().threads,
   setThreads: (n: number) => nativeAddon!.setThreads(n),

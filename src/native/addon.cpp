@@ -5,6 +5,8 @@
 #include <malloc.h>
 #endif
 
+#include <atomic>
+
 #include "cpu.h"
 #include "threadpool.h"
 
@@ -44,6 +46,26 @@ static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Tests: `iterations` jobs of 1..8 tasks with varying work, back to back, the pattern that exposes
+// races between a late worker and the next job. Returns how many jobs ran a wrong task count.
+static Napi::Value StressPool(const Napi::CallbackInfo& info) {
+  long iterations = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int64Value() : 0;
+  unsigned x = 12345;
+  long wrong = 0;
+  for (long it = 0; it < iterations; ++it) {
+    x = x * 1664525u + 1013904223u;
+    int tasks = 1 + static_cast<int>((x >> 24) % 8);
+    int spin = static_cast<int>((x >> 16) % 3) == 2 ? 200 : 0;
+    std::atomic<int> ran{0};
+    pool().parallel_for(tasks, [&](int, int) {
+      ran.fetch_add(1);
+      for (volatile int i = 0; i < spin; i = i + 1) {}
+    });
+    if (ran.load() != tasks) ++wrong;
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(wrong));
+}
+
 // Tests use this to run every dispatch path in one process. Returns the path actually set.
 static Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
@@ -72,6 +94,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("stressPool", Napi::Function::New(env, StressPool));
   register_gemm(env, exports);
   register_attention(env, exports);
   register_ops(env, exports);

@@ -30,14 +30,12 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  // (generation << 32) | next unclaimed task. A task is claimed by a compare-and-swap on the whole
-  // word, so a worker that wakes late can never claim a task of a job that has moved on, and the
-  // caller never waits for a worker that was not scheduled in time: it runs the tasks itself.
+  // generation | task count | next task (see threadpool.cpp). The caller never waits for a worker
+  // that was not scheduled in time: it runs the unclaimed tasks itself.
   std::atomic<uint64_t> state_{0};
   std::atomic<int> done_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<bool> stop_{false};
-  int tasks_ = 0;
   const std::function<void(int, int)>* fn_ = nullptr;
 };
 
