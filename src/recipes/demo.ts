@@ -3,7 +3,9 @@
 // The inner-loop and RL settings are the paper's, scaled to a ~1M-parameter model.
 import { PRESETS } from '../pretrain/presets.js';
 import { KNOWLEDGE_DEFAULTS, type KnowledgeConfig } from './knowledge-config.js';
-import { runKnowledge, type KnowledgeSummary } from './knowledge.js';
+import { DEFAULT_MODEL_DIR, runKnowledge, type KnowledgeSummary } from './knowledge.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeReport } from '../report/report.js';
 
 export interface DemoOptions {
@@ -35,6 +37,10 @@ export function demoConfig(options: DemoOptions = {}): KnowledgeConfig {
 
 export async function runDemo(options: DemoOptions = {}): Promise<{ runDir: string; seconds: number; summary: KnowledgeSummary; report: string }> {
   const start = performance.now();
+  const model = options.model || DEFAULT_MODEL_DIR;
+  if (!existsSync(join(model, 'config.json'))) {
+    throw new Error(`${model}: the tiny model is not there; \`seal pretrain --preset tiny\` trains it (or pass --model DIR)`);
+  }
   const summary = await runKnowledge('train', demoConfig(options));
   const report = writeReport(summary.runDir);
   return { runDir: summary.runDir, seconds: (performance.now() - start) / 1000, summary, report };
