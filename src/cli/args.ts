@@ -1,7 +1,7 @@
 // Shared command-line parsing: node:util's parseArgs with errors that name the flag.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL_DIR } from '../config/paths.js';
 
 export class UsageError extends Error {}
 
@@ -28,11 +28,8 @@ export function numberFlag(value: string | undefined, flag: string, fallback: nu
   return n;
 }
 
-/** The shipped tiny model, the default --model of every command once it exists. */
-export const DEFAULT_MODEL = fileURLToPath(new URL('../../../models/tiny', import.meta.url));
-
 export function modelDir(flag: string | undefined): string {
   if (flag) return flag;
-  if (existsSync(DEFAULT_MODEL)) return DEFAULT_MODEL;
+  if (existsSync(DEFAULT_MODEL_DIR)) return DEFAULT_MODEL_DIR;
   throw new UsageError('--model DIR is required (no default model is installed)');
 }

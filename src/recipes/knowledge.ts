@@ -2,7 +2,6 @@
 // (no update, passage only, passage + base-model self-edits, passage + teacher self-edits), run
 // ReST-EM rounds and evaluate SEAL after each, in one run directory that survives a crash.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadModel, type LoadedModel } from '../model/load.js';
 import { KnowledgeTask } from '../tasks/knowledge/task.js';
 import { readPassages, selectPassages, type Passage } from '../tasks/knowledge/data.js';
@@ -20,7 +19,8 @@ import type { SelfEditPromptKey } from '../tasks/knowledge/prompts.js';
 import { Progress } from '../util/progress.js';
 import type { KnowledgeConfig } from './knowledge-config.js';
 
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../../models/tiny', import.meta.url));
+export { DEFAULT_MODEL_DIR } from '../config/paths.js';
+import { DEFAULT_MODEL_DIR } from '../config/paths.js';
 
 export interface KnowledgeData {
   train: Passage[];
