@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "attention_common.h"
 #include "cpu.h"
@@ -186,10 +187,11 @@ static Isa isa_now() { return active_isa(); }
 
 // ---- bindings ----------------------------------------------------------------------------------
 
-// attentionForward(B, T, Hq, Hkv, D, scale, q, k, v, segStart, out, lse)
-static Napi::Value Forward(const Napi::CallbackInfo& info) {
+// The twelve arguments forward and backward share: (B, T, Hq, Hkv, D, scale, q, k, v, segStart,
+// out, lse), read and checked into `a`. Returns {elements of q, elements of k}.
+template <typename Args>
+static std::pair<size_t, size_t> read_shared_args(const Napi::CallbackInfo& info, const char* fn, Args& a) {
   Napi::Env env = info.Env();
-  const char* fn = "attentionForward";
   std::string n[6] = {nm(fn, "B"), nm(fn, "T"), nm(fn, "Hq"), nm(fn, "Hkv"), nm(fn, "D"), nm(fn, "scale")};
   long B = int_arg(info, 0, n[0].c_str(), 1, kMaxDim), T = int_arg(info, 1, n[1].c_str(), 1, kMaxDim);
   long Hq = int_arg(info, 2, n[2].c_str(), 1, kMaxDim), Hkv = int_arg(info, 3, n[3].c_str(), 1, kMaxDim);
@@ -198,7 +200,6 @@ static Napi::Value Forward(const Napi::CallbackInfo& info) {
   check_heads(env, fn, Hq, Hkv);
   size_t nq = product(env, fn, {B, T, Hq, D}), nk = product(env, fn, {B, T, Hkv, D});
   size_t nl = product(env, fn, {B, Hq, T});
-  FwdArgs a{};
   a.B = (int)B, a.T = (int)T, a.Hq = (int)Hq, a.Hkv = (int)Hkv, a.D = (int)D, a.scale = (float)scale;
   a.q = f32_arg(info, 6, nm(fn, "q").c_str(), nq);
   a.k = f32_arg(info, 7, nm(fn, "k").c_str(), nk);
@@ -206,7 +207,16 @@ static Napi::Value Forward(const Napi::CallbackInfo& info) {
   a.seg = i32_opt(info, 9, nm(fn, "segStart").c_str(), product(env, fn, {B, T}));
   a.out = f32_arg(info, 10, nm(fn, "out").c_str(), nq);
   a.lse = f32_arg(info, 11, nm(fn, "lse").c_str(), nl);
-  check_seg(env, fn, a.seg, B, T);
+  return {nq, nk};
+}
+
+// attentionForward(B, T, Hq, Hkv, D, scale, q, k, v, segStart, out, lse)
+static Napi::Value Forward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* fn = "attentionForward";
+  FwdArgs a{};
+  const size_t nk = read_shared_args(info, fn, a).second;
+  check_seg(env, fn, a.seg, a.B, a.T);
   a.kp = s_kp.get(env, nk);
   a.vp = s_vp.get(env, nk);
   a.thread_floats = round_up(fwd_thread_floats(a.D), 16);
@@ -223,31 +233,17 @@ static Napi::Value Forward(const Napi::CallbackInfo& info) {
 static Napi::Value Backward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const char* fn = "attentionBackward";
-  std::string n[6] = {nm(fn, "B"), nm(fn, "T"), nm(fn, "Hq"), nm(fn, "Hkv"), nm(fn, "D"), nm(fn, "scale")};
-  long B = int_arg(info, 0, n[0].c_str(), 1, kMaxDim), T = int_arg(info, 1, n[1].c_str(), 1, kMaxDim);
-  long Hq = int_arg(info, 2, n[2].c_str(), 1, kMaxDim), Hkv = int_arg(info, 3, n[3].c_str(), 1, kMaxDim);
-  long D = int_arg(info, 4, n[4].c_str(), 1, kMaxDim);
-  double scale = num_arg(info, 5, n[5].c_str());
-  check_heads(env, fn, Hq, Hkv);
-  size_t nq = product(env, fn, {B, T, Hq, D}), nk = product(env, fn, {B, T, Hkv, D});
-  size_t nl = product(env, fn, {B, Hq, T});
   BwdArgs a{};
-  a.B = (int)B, a.T = (int)T, a.Hq = (int)Hq, a.Hkv = (int)Hkv, a.D = (int)D, a.scale = (float)scale;
-  a.q = f32_arg(info, 6, nm(fn, "q").c_str(), nq);
-  a.k = f32_arg(info, 7, nm(fn, "k").c_str(), nk);
-  a.v = f32_arg(info, 8, nm(fn, "v").c_str(), nk);
-  a.seg = i32_opt(info, 9, nm(fn, "segStart").c_str(), product(env, fn, {B, T}));
-  a.out = f32_arg(info, 10, nm(fn, "out").c_str(), nq);
-  a.lse = f32_arg(info, 11, nm(fn, "lse").c_str(), nl);
+  auto [nq, nk] = read_shared_args(info, fn, a);
   a.dout = f32_arg(info, 12, nm(fn, "dout").c_str(), nq);
   a.dq = f32_arg(info, 13, nm(fn, "dq").c_str(), nq);
   a.dk = f32_arg(info, 14, nm(fn, "dk").c_str(), nk);
   a.dv = f32_arg(info, 15, nm(fn, "dv").c_str(), nk);
-  check_seg(env, fn, a.seg, B, T);
-  a.Tp = round_up(T, BQB);
+  check_seg(env, fn, a.seg, a.B, a.T);
+  a.Tp = round_up(a.T, BQB);
   a.kp = s_kp.get(env, nk);
   a.vp = s_vp.get(env, nk);
-  if (Hq != Hkv) {
+  if (a.Hq != a.Hkv) {
     a.dkh = s_dkh.get(env, nq);
     a.dvh = s_dvh.get(env, nq);
   }
