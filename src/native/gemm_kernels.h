@@ -516,6 +516,56 @@ SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x,
   }
 }
 
+// bf16 gemv on CPUs with AVX512_BF16: x is split into two bf16 terms (x ≈ hi + lo, exact to about
+// 2^-17 relative, far below the weights' own 2^-9 rounding) and each 64-byte load of weights meets
+// them in two vdpbf16ps, whose bf16×bf16 products are exact in fp32. Two vector ops per 64 bytes
+// instead of four (widen, widen, FMA, FMA) leave room in the scheduler for more loads in flight.
+// xhl: per 32-element block, 32 hi then 32 lo bf16 values (natural order), for p ≥ h.
+SEAL_AVX512BF16 inline void split_x_bf16(const float* x, long k, long h, uint16_t* xhl) {
+  for (long p = h; p + 32 <= k; p += 32) {
+    __m512 x0 = _mm512_loadu_ps(x + p), x1 = _mm512_loadu_ps(x + p + 16);
+    __m512bh hi = _mm512_cvtne2ps_pbh(x1, x0);
+    // hi widened back to fp32 (exact): shift each bf16 into the top half of a 32-bit lane.
+    __m512i hiw = (__m512i)hi;
+    __m512 h0 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(hiw)), 16));
+    __m512 h1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hiw, 1)), 16));
+    __m512bh lo = _mm512_cvtne2ps_pbh(_mm512_sub_ps(x1, h1), _mm512_sub_ps(x0, h0));
+    uint16_t* d = xhl + 2 * (p - h);
+    _mm512_store_si512(d, hiw);
+    _mm512_store_si512(d + 32, (__m512i)lo);
+  }
+}
+
+SEAL_AVX512BF16 inline void gemv_rows_dpbf16(long j0, long j1, long k, const float* x, uint16_t* const* xhls,
+                                             const uint16_t* W, float* y, float alpha, float beta) {
+  for (long j = j0; j < j1; j++) {
+    const uint16_t* w = W + j * k;
+    const long h = std::min(k, head_elems(w, 2));
+    const uint16_t* xhl = xhls[h & 31];
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    long p = 0;
+    for (; p < h; p += 16) {
+      __mmask16 mk = tail_mask(h - p);
+      a0 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a0);
+    }
+    p = h;
+    for (; p + 64 <= k; p += 64) {
+      const uint16_t* xb = xhl + 2 * (p - h);
+      __m512bh v0 = (__m512bh)_mm512_load_si512(w + p), v1 = (__m512bh)_mm512_load_si512(w + p + 32);
+      a0 = _mm512_dpbf16_ps(a0, v0, (__m512bh)_mm512_load_si512(xb));
+      a1 = _mm512_dpbf16_ps(a1, v0, (__m512bh)_mm512_load_si512(xb + 32));
+      a2 = _mm512_dpbf16_ps(a2, v1, (__m512bh)_mm512_load_si512(xb + 64));
+      a3 = _mm512_dpbf16_ps(a3, v1, (__m512bh)_mm512_load_si512(xb + 96));
+    }
+    for (; p < k; p += 16) {
+      __mmask16 mk = tail_mask(k - p);
+      a2 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a2);
+    }
+    float v = alpha * _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    y[j] = beta == 0.0f ? v : v + beta * y[j];
+  }
+}
+
 // m = 1 (gemv), fp32: one row at a time, so W is read as a single sequential stream (what the
 // hardware prefetcher streams best), with aligned loads after a masked head; 4 accumulators break
 // the FMA dependency chain.
@@ -1157,6 +1207,24 @@ inline void gemm_small_m(Isa isa, const AView& A, const BView& B, long n, long k
     // A' rows contiguous: use A directly when it already is (transA = false).
     const float* a = A.trans ? small_a(A, M, k, alpha, false, false) : A.data;
     const long lda = A.trans ? k : A.ld;
+    static const bool dp_off = env_long("SEAL_GEMV_DPBF16", 1) == 0;
+    if (M == 1 && B.bf16 && isa == Isa::Avx512 && cpu_features().avx512bf16 && !dp_off) {
+      // Two bf16 terms of x per distinct row alignment (at most 32; usually 1).
+      const uint16_t* W = static_cast<const uint16_t*>(B.data);
+      const long slot = 2 * (round_up(k, 32) + 32);
+      uint16_t* xbuf = reinterpret_cast<uint16_t*>(shared_scratch(2).get(static_cast<size_t>(slot) * 16 + 16));
+      uint16_t* xhls[32] = {};
+      for (long j = 0, used = 0; j < std::min<long>(n, 32); j++) {
+        const long h = std::min(k, k512::head_elems(W + j * k, 2)) & 31;
+        if (xhls[h]) continue;
+        xhls[h] = xbuf + slot * used++;
+        k512::split_x_bf16(a, k, h, xhls[h]);
+      }
+      parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
+        k512::gemv_rows_dpbf16(j0, j1, k, a, xhls, W, c, alpha, beta);
+      });
+      return;
+    }
     if (M == 1 && B.bf16 && isa == Isa::Avx512) {
       // One de-interleaved copy of x per distinct row alignment (at most 32; usually 1).
       const uint16_t* W = static_cast<const uint16_t*>(B.data);
