@@ -270,7 +270,7 @@ export function augmentersFor(groups: Iterable<AugmenterGroupName>): TaskAugment
 // ---- Test-time-training tasks (§4.4) ------------------------------------------------------------
 
 /** The k-element subsets of `items`, in itertools.combinations order. */
-function combinations(items: number[], k: number): number[][] {
+export function combinations(items: number[], k: number): number[][] {
   if (k === 0) return [[]];
   const out: number[][] = [];
   items.forEach((first, i) => {

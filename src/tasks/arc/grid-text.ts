@@ -1,6 +1,7 @@
 // How grids and tasks become text for the model, and how its answer becomes a grid again
 // (spec arc.md §2). Test-time training and inference use NumPy's str() of the grid; the self-edit
 // prompt shows grids as plain rows of digits (§3.1, built in self-edit.ts from gridToPlainText).
+import type { Tokenizer } from '../../model/tokenizer.js';
 import type { ArcExample, Grid } from './data.js';
 
 /**
@@ -53,6 +54,35 @@ export function taskMessages(demonstrations: readonly ArcExample[], test: ArcExa
     user: exampleQuery(test.input),
     assistant: exampleAnswer(test.output),
   };
+}
+
+/** Renders chat messages with the model's chat template (the tokenizer does). */
+export type ChatRenderer = Pick<Tokenizer, 'renderChat'>;
+
+/** §2.1 inference query: the chat template over [system, user] plus the generation prompt. */
+export function renderQuery(chat: ChatRenderer, demonstrations: readonly ArcExample[], test: ArcExample): string {
+  const m = taskMessages(demonstrations, test);
+  return chat.renderChat([{ role: 'system', content: m.system }, { role: 'user', content: m.user }], { addGenerationPrompt: true });
+}
+
+/**
+ * §2.1 training text = the template over [system, user, assistant] plus the generation prompt,
+ * split where the query ends: `prompt` is exactly what inference sends, `completion` the answer
+ * and what the template puts after it (the loss of `train_using_output_tokens`, §5).
+ */
+export function renderTrainingPair(
+  chat: ChatRenderer, demonstrations: readonly ArcExample[], test: ArcExample,
+): { prompt: string; completion: string } {
+  const m = taskMessages(demonstrations, test);
+  const prompt = renderQuery(chat, demonstrations, test);
+  const full = chat.renderChat(
+    [{ role: 'system', content: m.system }, { role: 'user', content: m.user }, { role: 'assistant', content: m.assistant }],
+    { addGenerationPrompt: true },
+  );
+  if (!full.startsWith(prompt)) {
+    throw new Error('the chat template does not render the assistant answer after the query text; cannot separate the answer tokens');
+  }
+  return { prompt, completion: full.slice(prompt.length) };
 }
 
 /**
