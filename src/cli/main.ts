@@ -5,6 +5,7 @@ import { scoreCommand } from './score.js';
 import { finetuneCommand } from './finetune.js';
 import { pretrainCommand } from './pretrain.js';
 import { knowledgeCommand } from './knowledge.js';
+import { arcCommand } from './arc.js';
 import { reportCommand } from './report.js';
 import { demoCommand } from './demo.js';
 import { UsageError } from './args.js';
@@ -16,6 +17,7 @@ const commands: Record<string, (argv: string[]) => Promise<number> | number> = {
   finetune: finetuneCommand,
   pretrain: pretrainCommand,
   knowledge: knowledgeCommand,
+  arc: arcCommand,
   report: reportCommand,
   demo: demoCommand,
 };
@@ -32,6 +34,7 @@ function usage(): string {
     '  finetune  LoRA or full finetuning on a JSONL file ({text}, {prompt, completion} or {messages})',
     '  pretrain  train a shipped model from scratch (--preset tiny)',
     '  knowledge knowledge incorporation: train (ReST-EM + baselines), eval, cpt, continual (--config FILE)',
+    '  arc       ARC few-shot learning: train (ReST-EM + baselines), eval (--config FILE)',
     '  report    a self-contained HTML report of a run directory',
   ].join('\n');
 }

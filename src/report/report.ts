@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunDir } from '../seal/run.js';
+import { arcReportSection, isArcSummary } from './arc-report.js';
 
 interface Summary {
   mode?: string;
@@ -70,6 +71,7 @@ pre{white-space:pre-wrap;background:#f6f6f6;padding:.6rem;border-radius:4px;max-
 <h2>Accuracy per ReST-EM round</h2><div class="chart" id="rounds"></div>
 <div id="heatmap-section"></div>
 <h2>Example self-edits</h2><div id="examples"></div>
+${isArcSummary(summary) ? arcReportSection(summary) : ''}
 <script id="run-data" type="application/json">${embedded}</script>
 <script>
 (function () {
