@@ -2,6 +2,9 @@
 import { fileURLToPath } from 'node:url';
 import { PRESETS } from '../pretrain/presets.js';
 import { pretrain } from '../pretrain/pretrain.js';
+import { measureRecall, recallSection } from '../pretrain/recall.js';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse, UsageError } from './args.js';
 import { Progress } from '../util/progress.js';
 
@@ -18,11 +21,13 @@ export async function pretrainCommand(argv: string[]): Promise<number> {
     progress.update(s.step, `loss ${s.loss.toFixed(3)} lr ${s.lr.toExponential(1)} ${(s.tokens / s.seconds).toFixed(0)} tok/s`, s.seconds);
   });
   (progress as Progress | null)?.done();
+  const recall = await measureRecall(result.dir, preset);
+  appendFileSync(join(result.dir, 'README.md'), recallSection(recall));
   const last = result.steps[result.steps.length - 1]!;
   if (values.json) {
-    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length }));
+    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length, recall }));
   } else {
-    console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min`);
+    console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min; QA accuracy ${(100 * recall.qaPeople).toFixed(1)}% (QA people), ${(100 * recall.bioOnlyPeople).toFixed(1)}% (bio-only people)`);
   }
   return 0;
 }

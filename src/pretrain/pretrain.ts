@@ -28,7 +28,7 @@ export function pretrain(preset: PretrainPreset, dir: string, onStep?: (s: StepR
   const start = performance.now();
   mkdirSync(dir, { recursive: true });
   const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
-  const docs = buildCorpus(bench.pretrain, preset.corpus);
+  const docs = buildCorpus(bench.pretrain, preset.corpus, [...bench.rlPeople, ...bench.evalPeople]);
   const bpe = trainBpe(corpusTexts(docs), { vocabSize: preset.model.vocabSize, modelMaxLength: preset.model.maxPositions });
   writeTokenizer(dir, bpe);
   const tokenizer = new Tokenizer(bpe.tokenizerJson as Record<string, unknown>, bpe.tokenizerConfig as Record<string, unknown>, dir);
@@ -77,6 +77,11 @@ export function pretrain(preset: PretrainPreset, dir: string, onStep?: (s: StepR
   return { dir, parameters, corpusTokens, steps, seconds, tokensPerSecond: result.tokensPerSecond };
 }
 
+const pctOf = (f: number): string => `${Math.round(100 * f)}%`;
+const selfEditPeople = (p: PretrainPreset): string => (p.corpus.freshSelfEditPeople
+  ? `${p.corpus.freshSelfEditPeople} further people who appear nowhere else (so values can only be copied from the passage)`
+  : `${pctOf(p.corpus.selfEditPeopleFraction ?? 0.5)} of them`);
+
 function modelCard(p: PretrainPreset, r: {
   parameters: number; corpusTokens: number; documents: ReturnType<typeof corpusStats>; stepsPerEpoch: number;
   steps: { loss: number }[]; seconds: number; tokensPerSecond: number;
@@ -99,11 +104,12 @@ template is included.
 ## Training data
 Only synthetic text about fictional people (the benchmark of \`src/tasks/synthetic\`, seed ${p.seed}): the
 ${p.benchmark.pretrainPeople} *pretraining* people of the benchmark. None of the RL-training or evaluation people
-appear. Per person: several biographies in varied phrasings and sentence orders; for a share of them,
-question/answer documents in the knowledge task's QA prompt format; for another share, demonstrations of
-the \`implications\` self-edit prompt followed by self-edits of deliberately mixed quality (full
-restatements, numbered lists, question/answer pairs, partial or loose paraphrases, filler, a few with
-wrong values, verbatim copies).
+appear. Per person: ${p.corpus.biosPerPerson ?? 5} biographies in varied phrasings and sentence orders; for
+${pctOf(p.corpus.qaPeopleFraction ?? 0.5)} of them, question/answer documents in the knowledge task's QA prompt format
+(${p.corpus.qaPerAttribute ?? 1} phrasing(s) per attribute; the others are seen in biographies only); for
+${selfEditPeople(p)}, ${p.corpus.selfEditsPerPerson ?? 1} demonstration(s) each of the \`implications\`
+self-edit prompt followed by self-edits of deliberately mixed quality (full restatements, numbered lists,
+question/answer pairs, partial or loose paraphrases, filler, a few with wrong values, verbatim copies).
 
 | kind | documents | characters |
 | --- | --- | --- |

@@ -8,7 +8,7 @@
 //                   deliberately varied styles and quality, so the untrained policy is diverse and RL has
 //                   something to select.
 // Also the rule-based strong "teacher" self-edit writer. Everything is deterministic for a seed.
-import { ATTRIBUTES, CITIES, COMPANIES, MAJORS, Rng, UNIVERSITIES, attributePool, type Attribute, type Gender, type Person } from './people.js';
+import { ATTRIBUTES, CITIES, COMPANIES, MAJORS, Rng, UNIVERSITIES, attributePool, generatePeople, type Attribute, type Gender, type Person } from './people.js';
 import {
   PASSAGE_TEMPLATES, QUESTION_TEMPLATES, attributesFromRecord, genderFromPassage, makePassage, renderQuestion, renderSentence,
   type KnowledgeRecord, type Passage,
@@ -67,6 +67,14 @@ export interface CorpusOptions {
   qaPerAttribute?: number;
   /** (c) Fraction of the people with self-edit demonstrations. Default 0.5. */
   selfEditPeopleFraction?: number;
+  /**
+   * (c) When > 0, the demonstrations are about this many new people who appear nowhere else in the
+   * corpus (nor in the benchmark), instead of a share of the pretraining people: their values can
+   * then only be copied from the passage in the prompt, which is what a self-edit about an unseen
+   * person needs (with known people the model learns to recall values from memory, and its
+   * self-edits about new people come out with invented values). Default 0.
+   */
+  freshSelfEditPeople?: number;
   /** (c) Demonstrations per such person (each on a fresh passage). Default 1. */
   selfEditsPerPerson?: number;
   /** (c) Relative weights of the styles (missing = default weight). */
@@ -91,6 +99,7 @@ export function resolveCorpusOptions(options: CorpusOptions = {}): ResolvedCorpu
     qaPerAttribute: options.qaPerAttribute ?? 1,
     selfEditPeopleFraction: options.selfEditPeopleFraction ?? 0.5,
     selfEditsPerPerson: options.selfEditsPerPerson ?? 1,
+    freshSelfEditPeople: options.freshSelfEditPeople ?? 0,
     styleWeights: { ...DEFAULT_STYLE_WEIGHTS, ...(options.styleWeights ?? {}) },
     passagePronounProb: options.passagePronounProb ?? 0.5,
     shuffle: options.shuffle ?? true,
@@ -104,11 +113,12 @@ export function expectedCorpusCounts(nPeople: number, options: CorpusOptions = {
   return {
     bio: nPeople * o.biosPerPerson,
     qa: Math.round(nPeople * o.qaPeopleFraction) * qaPerPerson,
-    selfedit: Math.round(nPeople * o.selfEditPeopleFraction) * o.selfEditsPerPerson,
+    selfedit: (o.freshSelfEditPeople > 0 ? o.freshSelfEditPeople : Math.round(nPeople * o.selfEditPeopleFraction)) * o.selfEditsPerPerson,
   };
 }
 
-export function buildCorpus(people: readonly Person[], options: CorpusOptions = {}): CorpusDocument[] {
+/** `others`: people whose names fresh demonstration people must not take (the benchmark's other splits). */
+export function buildCorpus(people: readonly Person[], options: CorpusOptions = {}, others: readonly Person[] = []): CorpusDocument[] {
   const o = resolveCorpusOptions(options);
   const rng = new Rng(`corpus-${o.seed}`);
   const bios: CorpusDocument[] = [];
@@ -125,7 +135,7 @@ export function buildCorpus(people: readonly Person[], options: CorpusOptions = 
   }
 
   const qaRng = new Rng(`corpus-qa-${o.seed}`);
-  const qaPeople = qaRng.sample(people, Math.round(people.length * o.qaPeopleFraction));
+  const qaPeople = pickQaPeople(people, o, qaRng);
   for (const p of qaPeople) {
     for (const attr of ATTRIBUTES) {
       for (const t of qaRng.sample(QUESTION_TEMPLATES[attr].map((_, k) => k), o.qaPerAttribute)) {
@@ -135,7 +145,9 @@ export function buildCorpus(people: readonly Person[], options: CorpusOptions = 
   }
 
   const editRng = new Rng(`corpus-selfedit-${o.seed}`);
-  const editPeople = editRng.sample(people, Math.round(people.length * o.selfEditPeopleFraction));
+  const editPeople = o.freshSelfEditPeople > 0
+    ? generatePeople(o.freshSelfEditPeople, `corpus-selfedit-people-${o.seed}`, { exclude: [...people, ...others].map((p) => p.fullName) })
+    : editRng.sample(people, Math.round(people.length * o.selfEditPeopleFraction));
   const styleWeights = SELF_EDIT_STYLES.map((s) => o.styleWeights[s]);
   for (const p of editPeople) {
     for (let i = 0; i < o.selfEditsPerPerson; i++) {
@@ -148,6 +160,16 @@ export function buildCorpus(people: readonly Person[], options: CorpusOptions = 
 
   const all = [...bios, ...qas, ...edits];
   return o.shuffle ? rng.shuffle(all) : all;
+}
+
+/** The people whose QA documents are in the corpus (the rest are seen in biographies only). */
+export function qaPeopleOf(people: readonly Person[], options: CorpusOptions = {}): Person[] {
+  const o = resolveCorpusOptions(options);
+  return pickQaPeople(people, o, new Rng(`corpus-qa-${o.seed}`));
+}
+
+function pickQaPeople(people: readonly Person[], o: ResolvedCorpusOptions, rng: Rng): Person[] {
+  return rng.sample(people, Math.round(people.length * o.qaPeopleFraction));
 }
 
 /** The document texts (the trainer appends EOS to each). */
