@@ -6,7 +6,7 @@
 import { loadModel, type LoadedModel } from '../model/load.js';
 import { saveModel } from '../model/save.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import { RunDir } from '../seal/run.js';
+import { RunDir, computeTotals } from '../seal/run.js';
 import {
   loggedBaseline, loggedInnerLoop, loggedSamples, policyForRound, sftAndMerge, unitSeed, type InnerLogEntry, type SftConfig,
 } from '../seal/restem.js';
@@ -351,13 +351,7 @@ export async function runArc(mode: 'train' | 'eval', cfg: ArcConfig, options: { 
     }
   }
 
-  for (const e of run.entries()) {
-    if (typeof e.tokensTrained !== 'number') continue;
-    summary.compute.innerLoops++;
-    summary.compute.tokensTrained += e.tokensTrained;
-    summary.compute.tokensGenerated += (e.tokensGenerated as number) ?? 0;
-    summary.compute.innerSeconds += (e.seconds as number) ?? 0;
-  }
+  summary.compute = computeTotals(run.entries());
   summary.seconds = (performance.now() - start) / 1000;
   run.writeJson('summary.json', summary);
   return summary;

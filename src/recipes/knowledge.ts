@@ -9,7 +9,7 @@ import { LocalJudge } from '../tasks/knowledge/judge.js';
 import { makeBenchmark } from '../tasks/synthetic/benchmark.js';
 import { teacherSelfEdit } from '../tasks/synthetic/corpus.js';
 import type { KnowledgeRecord } from '../tasks/synthetic/passages.js';
-import { RunDir } from '../seal/run.js';
+import { RunDir, computeTotals } from '../seal/run.js';
 import {
   loggedBaseline, loggedInnerLoop, loggedSamples, policyForRound, restEmRound, type RestEmConfig,
 } from '../seal/restem.js';
@@ -177,14 +177,7 @@ export async function runKnowledge(mode: 'train' | 'eval', cfg: KnowledgeConfig,
     }
   }
 
-  for (const e of run.entries()) {
-    if (typeof e.tokensTrained === 'number') {
-      summary.compute.innerLoops++;
-      summary.compute.tokensTrained += e.tokensTrained;
-      summary.compute.tokensGenerated += (e.tokensGenerated as number) ?? 0;
-      summary.compute.innerSeconds += (e.seconds as number) ?? 0;
-    }
-  }
+  summary.compute = computeTotals(run.entries());
   summary.seconds = (performance.now() - start) / 1000;
   run.writeJson('summary.json', summary);
   return summary;

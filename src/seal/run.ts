@@ -13,6 +13,26 @@ export interface LogEntry {
   [field: string]: unknown;
 }
 
+/** What a run's inner loops cost, summed over its log. */
+export interface ComputeTotals {
+  innerLoops: number;
+  tokensTrained: number;
+  tokensGenerated: number;
+  innerSeconds: number;
+}
+
+export function computeTotals(entries: Iterable<LogEntry>): ComputeTotals {
+  const t: ComputeTotals = { innerLoops: 0, tokensTrained: 0, tokensGenerated: 0, innerSeconds: 0 };
+  for (const e of entries) {
+    if (typeof e.tokensTrained !== 'number') continue;
+    t.innerLoops++;
+    t.tokensTrained += e.tokensTrained;
+    t.tokensGenerated += (e.tokensGenerated as number) ?? 0;
+    t.innerSeconds += (e.seconds as number) ?? 0;
+  }
+  return t;
+}
+
 export class RunDir {
   private readonly done = new Map<string, LogEntry>();
   readonly logPath: string;
