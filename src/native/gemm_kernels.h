@@ -473,6 +473,21 @@ inline long head_elems(const void* p, long es) {
   return static_cast<long>(((64 - (reinterpret_cast<uintptr_t>(p) & 63)) & 63) / es);
 }
 
+// acc + Σ w[p]·x[p] over n < 64 (or any n) elements, 16 at a time with masks: a row's unaligned
+// head and its tail in the bf16 gemv kernels.
+SEAL_AVX512 inline __m512 bf16_dot_masked(const uint16_t* w, const float* x, long n, __m512 acc) {
+  for (long p = 0; p < n; p += 16) {
+    __mmask16 mk = tail_mask(n - p);
+    acc = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), acc);
+  }
+  return acc;
+}
+
+SEAL_AVX512 inline void store_row_sum(float* y, __m512 a0, __m512 a1, __m512 a2, __m512 a3, float alpha, float beta) {
+  float v = alpha * _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+  *y = beta == 0.0f ? v : v + beta * *y;
+}
+
 SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x, float* const* xqs, const uint16_t* W,
                                        float* y, float alpha, float beta) {
   const __m512i himask = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
@@ -481,12 +496,8 @@ SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x,
     const long h = std::min(k, head_elems(w, 2));
     const float* xq = xqs[h & 31];
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    long p = 0;
-    for (; p < h; p += 16) {
-      __mmask16 mk = tail_mask(h - p);
-      a0 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a0);
-    }
-    p = h;
+    a0 = bf16_dot_masked(w, x, h, a0);
+    long p = h;
     for (; p + 64 <= k; p += 64) {
       if (kGemvPrefetch > 0) {
         const char* q = reinterpret_cast<const char*>(w + p) + kGemvPrefetch;
@@ -500,19 +511,8 @@ SEAL_AVX512 inline void gemv_rows_bf16(long j0, long j1, long k, const float* x,
       a2 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v1, 16)), _mm512_load_ps(xb + 32), a2);
       a3 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v1, himask)), _mm512_load_ps(xb + 48), a3);
     }
-    if (p + 32 <= k) {
-      __m512i v0 = _mm512_load_si512(w + p);
-      const float* xb = xq + (p - h);
-      a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v0, 16)), _mm512_load_ps(xb), a0);
-      a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v0, himask)), _mm512_load_ps(xb + 16), a1);
-      p += 32;
-    }
-    for (; p < k; p += 16) {
-      __mmask16 mk = tail_mask(k - p);
-      a2 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a2);
-    }
-    float v = alpha * _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-    y[j] = beta == 0.0f ? v : v + beta * y[j];
+    a2 = bf16_dot_masked(w + p, x + p, k - p, a2);
+    store_row_sum(y + j, a0, a1, a2, a3, alpha, beta);
   }
 }
 
@@ -543,12 +543,8 @@ SEAL_AVX512BF16 inline void gemv_rows_dpbf16(long j0, long j1, long k, const flo
     const long h = std::min(k, head_elems(w, 2));
     const uint16_t* xhl = xhls[h & 31];
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    long p = 0;
-    for (; p < h; p += 16) {
-      __mmask16 mk = tail_mask(h - p);
-      a0 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a0);
-    }
-    p = h;
+    a0 = bf16_dot_masked(w, x, h, a0);
+    long p = h;
     for (; p + 64 <= k; p += 64) {
       const uint16_t* xb = xhl + 2 * (p - h);
       __m512bh v0 = (__m512bh)_mm512_load_si512(w + p), v1 = (__m512bh)_mm512_load_si512(w + p + 32);
@@ -557,12 +553,8 @@ SEAL_AVX512BF16 inline void gemv_rows_dpbf16(long j0, long j1, long k, const flo
       a2 = _mm512_dpbf16_ps(a2, v1, (__m512bh)_mm512_load_si512(xb + 64));
       a3 = _mm512_dpbf16_ps(a3, v1, (__m512bh)_mm512_load_si512(xb + 96));
     }
-    for (; p < k; p += 16) {
-      __mmask16 mk = tail_mask(k - p);
-      a2 = _mm512_fmadd_ps(maskload_b16(w + p, mk), _mm512_maskz_loadu_ps(mk, x + p), a2);
-    }
-    float v = alpha * _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-    y[j] = beta == 0.0f ? v : v + beta * y[j];
+    a2 = bf16_dot_masked(w + p, x + p, k - p, a2);
+    store_row_sum(y + j, a0, a1, a2, a3, alpha, beta);
   }
 }
 
@@ -1201,6 +1193,20 @@ inline void small_nb_dispatch(Isa isa, long j0, long j1, long k, const float* as
   }
 }
 
+// The bf16 gemv kernels read x in a layout prepared for the row's 64-byte alignment h (rows of an
+// odd length start at different offsets): one prepared copy per distinct h (at most 32; usually 1),
+// each `slot` elements of buf, found again by the kernels as copies[h & 31].
+template <typename T>
+inline void copies_per_alignment(const uint16_t* W, long n, long k, const float* x, T* buf, long slot, T** copies,
+                                 void (*prepare)(const float*, long, long, T*)) {
+  for (long j = 0, used = 0; j < std::min<long>(n, 32); j++) {
+    const long h = std::min(k, k512::head_elems(W + j * k, 2)) & 31;
+    if (copies[h]) continue;
+    copies[h] = buf + slot * used++;
+    prepare(x, k, h, copies[h]);
+  }
+}
+
 template <int M>
 inline void gemm_small_m(Isa isa, const AView& A, const BView& B, long n, long k, float alpha, float beta, float* c) {
   if (B.trans) {
@@ -1209,34 +1215,24 @@ inline void gemm_small_m(Isa isa, const AView& A, const BView& B, long n, long k
     const long lda = A.trans ? k : A.ld;
     static const bool dp_off = env_long("SEAL_GEMV_DPBF16", 1) == 0;
     if (M == 1 && B.bf16 && isa == Isa::Avx512 && cpu_features().avx512bf16 && !dp_off) {
-      // Two bf16 terms of x per distinct row alignment (at most 32; usually 1).
+      // x as two bf16 terms, one copy per distinct row alignment.
       const uint16_t* W = static_cast<const uint16_t*>(B.data);
       const long slot = 2 * (round_up(k, 32) + 32);
       uint16_t* xbuf = reinterpret_cast<uint16_t*>(shared_scratch(2).get(static_cast<size_t>(slot) * 16 + 16));
       uint16_t* xhls[32] = {};
-      for (long j = 0, used = 0; j < std::min<long>(n, 32); j++) {
-        const long h = std::min(k, k512::head_elems(W + j * k, 2)) & 31;
-        if (xhls[h]) continue;
-        xhls[h] = xbuf + slot * used++;
-        k512::split_x_bf16(a, k, h, xhls[h]);
-      }
+      copies_per_alignment(W, n, k, a, xbuf, slot, xhls, k512::split_x_bf16);
       parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
         k512::gemv_rows_dpbf16(j0, j1, k, a, xhls, W, c, alpha, beta);
       });
       return;
     }
     if (M == 1 && B.bf16 && isa == Isa::Avx512) {
-      // One de-interleaved copy of x per distinct row alignment (at most 32; usually 1).
+      // x de-interleaved, one copy per distinct row alignment.
       const uint16_t* W = static_cast<const uint16_t*>(B.data);
       const long slot = round_up(k, 16) + 16;
       float* xbuf = shared_scratch(2).get(static_cast<size_t>(slot) * 32 + 16);
       float* xqs[32] = {};
-      for (long j = 0, used = 0; j < std::min<long>(n, 32); j++) {
-        const long h = std::min(k, k512::head_elems(W + j * k, 2)) & 31;
-        if (xqs[h]) continue;
-        xqs[h] = xbuf + slot * used++;
-        k512::deinterleave_x(a, k, h, xqs[h]);
-      }
+      copies_per_alignment(W, n, k, a, xbuf, slot, xqs, k512::deinterleave_x);
       parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
         k512::gemv_rows_bf16(j0, j1, k, a, xqs, W, c, alpha, beta);
       });

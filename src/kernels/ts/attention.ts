@@ -53,12 +53,11 @@ function scoreRow(
   return lo;
 }
 
-export function attentionForward(
-  B: number, T: number, Hq: number, Hkv: number, D: number, scale: number,
-  q: Float32Array, k: Float32Array, v: Float32Array, segStart: Int32Array | null,
-  out: Float32Array, lse: Float32Array,
+/** The checks forward and backward share, in the order the native binding makes them. */
+function checkSharedArgs(
+  fn: string, B: number, T: number, Hq: number, Hkv: number, D: number, scale: number,
+  q: Float32Array, k: Float32Array, v: Float32Array, segStart: Int32Array | null, out: Float32Array, lse: Float32Array,
 ): void {
-  const fn = 'attentionForward';
   checkDims(fn, ['B', 'T', 'Hq', 'Hkv', 'D'], [B, T, Hq, Hkv, D]);
   checkScale(fn, scale);
   checkHeads(fn, Hq, Hkv);
@@ -68,6 +67,15 @@ export function attentionForward(
   checkSegLength(fn, segStart, B, T);
   checkF32(`${fn}: out`, out, B * T * Hq * D);
   checkF32(`${fn}: lse`, lse, B * Hq * T);
+}
+
+export function attentionForward(
+  B: number, T: number, Hq: number, Hkv: number, D: number, scale: number,
+  q: Float32Array, k: Float32Array, v: Float32Array, segStart: Int32Array | null,
+  out: Float32Array, lse: Float32Array,
+): void {
+  const fn = 'attentionForward';
+  checkSharedArgs(fn, B, T, Hq, Hkv, D, scale, q, k, v, segStart, out, lse);
   checkSegValues(fn, segStart, B, T);
   const seg = segStart ?? null;
   const G = Hq / Hkv;
@@ -104,15 +112,7 @@ export function attentionBackward(
   dq: Float32Array, dk: Float32Array, dv: Float32Array,
 ): void {
   const fn = 'attentionBackward';
-  checkDims(fn, ['B', 'T', 'Hq', 'Hkv', 'D'], [B, T, Hq, Hkv, D]);
-  checkScale(fn, scale);
-  checkHeads(fn, Hq, Hkv);
-  checkF32(`${fn}: q`, q, B * T * Hq * D);
-  checkF32(`${fn}: k`, k, B * T * Hkv * D);
-  checkF32(`${fn}: v`, v, B * T * Hkv * D);
-  checkSegLength(fn, segStart, B, T);
-  checkF32(`${fn}: out`, out, B * T * Hq * D);
-  checkF32(`${fn}: lse`, lse, B * Hq * T);
+  checkSharedArgs(fn, B, T, Hq, Hkv, D, scale, q, k, v, segStart, out, lse);
   checkF32(`${fn}: dout`, dout, B * T * Hq * D);
   checkF32(`${fn}: dq`, dq, B * T * Hq * D);
   checkF32(`${fn}: dk`, dk, B * T * Hkv * D);
