@@ -136,41 +136,43 @@ export async function main(args: string[]): Promise<void> {
     if (opts.only === null || opts.only === 'gemv') {
       const shapes: Array<[number, number]> = [[4864, 896], [896, 4864], [151936, 896]];
       const totalBytes = 512 * 2 ** 20;
+      const dtypes = ['f32', 'bf16'] as const;
       console.log('\nGEMV (weights cycled over >= 512 MB)      threads   ours GB/s   DRAM read GB/s   ratio   rows/s vs f32');
       for (const [rows, cols] of shapes) {
-        const f32PerThreads = new Map<number, number>();
-        for (const dtype of ['f32', 'bf16'] as const) {
+        // Both dtypes and the DRAM loop are timed in the same rounds, round-robin, so that a
+        // noisy neighbour slows all three alike and the bf16/f32 and ours/DRAM ratios stay fair.
+        const base = fill(rows * cols, 3);
+        const x = fill(cols, 4);
+        const y = new Float32Array(rows);
+        const passes = dtypes.map((dtype) => {
           const bytes = rows * cols * (dtype === 'f32' ? 4 : 2);
           const count = Math.max(1, Math.ceil(totalBytes / bytes));
           const mats: Weights[] = [];
-          const base = fill(rows * cols, 3);
-          for (let i = 0; i < count; i++) {
-            mats.push(dtype === 'f32' ? (i === 0 ? base : base.slice()) : toBf16Fast(base));
-          }
-          const x = fill(cols, 4);
-          const y = new Float32Array(rows);
+          for (let i = 0; i < count; i++) mats.push(dtype === 'f32' ? (i === 0 ? base : base.slice()) : toBf16Fast(base));
           let at = 0;
           // One "call" = one pass over every matrix, so every weight comes from DRAM.
           const pass = () => {
             for (let i = 0; i < count; i++) k.gemv(rows, cols, mats[(at + i) % count]!, x, 0, y);
             at++;
           };
-          for (const threads of [2, 1]) {
-            k.setThreads(threads);
-            let ours = 0;
-            let dram: number | null = null;
-            for (let r = 0; r < Math.max(2, opts.rounds - 1); r++) {
-              ours = Math.max(ours, bestRate(pass, bytes * count, 3, 50) / 1e9);
-              const d = runPeer(peer, ['dram', '1024', String(threads), '4'], threads, coretype, 'gbps');
-              if (d !== null) dram = Math.max(dram ?? 0, d);
-            }
-            gemvRows.push({ rows, cols, dtype, threads, gbPerSecond: round(ours), dramGbPerSecond: dram === null ? null : round(dram) });
-            const rowsPerSec = ours / (cols * (dtype === 'f32' ? 4 : 2));
-            if (dtype === 'f32') f32PerThreads.set(threads, rowsPerSec);
-            const vsF32 = dtype === 'bf16' && f32PerThreads.has(threads) ? `${(rowsPerSec / f32PerThreads.get(threads)!).toFixed(2)}×` : '';
-            console.log(`${`${rows}×${cols}`.padEnd(13)} ${dtype.padEnd(4)} ×${String(count).padEnd(4)}${''.padEnd(18)} ${String(threads).padStart(7)} ` +
-              `${fmt(ours).padStart(11)} ${fmt(dram).padStart(16)} ${ratio(ours, dram).padStart(7)} ${vsF32.padStart(15)}`);
+          return { dtype, bytes, count, pass };
+        });
+        for (const threads of [2, 1]) {
+          k.setThreads(threads);
+          const ours = dtypes.map(() => 0);
+          let dram: number | null = null;
+          for (let r = 0; r < Math.max(4, opts.rounds); r++) {
+            passes.forEach((p, i) => { ours[i] = Math.max(ours[i]!, bestRate(p.pass, p.bytes * p.count, 3, 50) / 1e9); });
+            const d = runPeer(peer, ['dram', '1024', String(threads), '4'], threads, coretype, 'gbps');
+            if (d !== null) dram = Math.max(dram ?? 0, d);
           }
+          const rowsPerSec = passes.map((p, i) => ours[i]! / (cols * (p.dtype === 'f32' ? 4 : 2)));
+          passes.forEach((p, i) => {
+            gemvRows.push({ rows, cols, dtype: p.dtype, threads, gbPerSecond: round(ours[i]!), dramGbPerSecond: dram === null ? null : round(dram) });
+            const vsF32 = p.dtype === 'bf16' ? `${(rowsPerSec[i]! / rowsPerSec[0]!).toFixed(2)}×` : '';
+            console.log(`${`${rows}×${cols}`.padEnd(13)} ${p.dtype.padEnd(4)} ×${String(p.count).padEnd(4)}${''.padEnd(18)} ${String(threads).padStart(7)} ` +
+              `${fmt(ours[i]!).padStart(11)} ${fmt(dram).padStart(16)} ${ratio(ours[i]!, dram).padStart(7)} ${vsF32.padStart(15)}`);
+          });
         }
       }
     }

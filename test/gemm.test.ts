@@ -149,6 +149,8 @@ const NATIVE_SHAPES: Shape[] = [
   [1, 1, 1], [1, 7, 129], [2, 129, 7], [3, 17, 33], [4, 64, 16], [5, 50, 100], [6, 33, 31], [7, 129, 7],
   [8, 77, 1000], [9, 50, 64], [10, 100, 17], [13, 48, 384], [16, 49, 385], [33, 97, 400],
   [129, 129, 129], [130, 31, 70], [300, 517, 129], [200, 60, 800], [64, 1000, 9],
+  // k ≥ 16·max(m, n): the k-split path (per-thread partial sums of C), as in the LM head's backward.
+  [13, 20, 2000], [50, 37, 3001],
 ];
 
 test('native gemm matches the TS twin on every dispatch path', { skip: !nativeKernels && 'native addon not built' }, () => {
@@ -182,7 +184,7 @@ test('native gemm: beta 1 accumulates, beta 0 ignores NaN garbage, every thread 
       native.setThreads(threads);
       forEachNativePath((k, isa) => {
         for (const [transA, transB] of TRANSPOSES) {
-          for (const shape of [[1, 70, 40], [9, 300, 50], [100, 40, 390], [70, 200, 33]] as Shape[]) {
+          for (const shape of [[1, 70, 40], [9, 300, 50], [100, 40, 390], [70, 200, 33], [12, 30, 700]] as Shape[]) {
             const [m, n] = shape;
             // dW += dyᵀ·x style: two accumulating calls equal one call with alpha 2.
             const t = makeCase(transA, transB, shape, false, 1, 1, 7 + m + n);

@@ -37,6 +37,7 @@
 #include <cstring>
 #include <new>
 #include <thread>
+#include <vector>
 
 #include "cpu.h"
 #include "threadpool.h"
@@ -72,9 +73,9 @@ struct Scratch {
   ~Scratch() { std::free(p); }
 };
 
-inline Scratch& thread_scratch() {
-  thread_local Scratch s;
-  return s;
+inline Scratch& thread_scratch(int which = 0) {
+  thread_local Scratch s[2];
+  return s[which];
 }
 inline Scratch& shared_scratch(int which) {
   static Scratch s[3];
@@ -372,6 +373,7 @@ SEAL_AVX512 inline __m512 hsum16(const __m512 s[16]) {
   return _mm512_permutexvar_ps(idx, d);
 }
 
+static const long kSmallmPrefetch = [] { const char* v = std::getenv("SEAL_SMALLM_PF"); return v ? std::atol(v) : 1024L; }();
 // transB small m: C[i][j] = alpha·Σ_p A'[i][p]·W[j][p] + beta·C for j in [j0, j1), i < M.
 // A' rows are contiguous (lda), W is n×k (fp32 or bf16).
 template <int M, int R, bool BF>
@@ -389,8 +391,13 @@ SEAL_AVX512 void smallm_tb(long j0, long j1, long k, const float* A, long lda, c
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) acc[i][r] = _mm512_setzero_ps();
     const long wrow = j * k;
+    const char* wbytes = static_cast<const char*>(W) + wrow * (bf16 ? 2 : 4);
     for (long p = 0; p < kv; p += 16) {
       __m512 w[R];
+      if (kSmallmPrefetch > 0) {
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * (bf16 ? 2 : 4) + kSmallmPrefetch, _MM_HINT_T0);
+      }
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) w[r] = load_w(W, bf16, wrow + r * k + p);
 #pragma GCC unroll 8
@@ -1039,6 +1046,59 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
   });
 }
 
+// k split, for a long inner dimension and a small C (e.g. the LM head's backward, dx = dlogits·W:
+// 50 × 896 from k = 151,936). Tasks are runs of k slices; each thread sums its tasks into its own
+// m × n partial (packing an A slice and the B slice's rows once per slice, so W is read once, in
+// order), and the partials are added into C at the end.
+inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n, long k, float alpha, float beta,
+                        float* c) {
+  const Blocking bl = blocking_for(isa);
+  const int threads = pool().threads();
+  const int MR = bl.mr, NR = bl.nr;
+  static const long kc_env = env_long("SEAL_GEMM_KC", 0);
+  const long kc_nom = std::min(k, kc_env > 0 ? kc_env : bl.kc);
+  const long kblocks = ceil_div(k, kc_nom);
+  const long apanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
+  const long per_task = std::max<long>(1, kblocks / (threads * 8L));
+  const long tasks = ceil_div(kblocks, per_task);
+  const long mn = m * n;
+  float* partials = shared_scratch(0).get(static_cast<size_t>(threads) * mn + 16);
+  std::vector<char> used(threads, 0);
+  pool().parallel_for(static_cast<int>(tasks), [&](int task, int thread) {
+    float* part = partials + thread * mn;
+    if (!used[thread]) {
+      std::fill(part, part + mn, 0.0f);
+      used[thread] = 1;
+    }
+    float* ap = thread_scratch(0).get(static_cast<size_t>(apanels) * MR * kc_nom + 16);
+    float* bp = thread_scratch(1).get(static_cast<size_t>(NR) * kc_nom + 16);
+    const long kb1 = std::min(kblocks, (task + 1) * per_task);
+    for (long kb = task * per_task; kb < kb1; kb++) {
+      const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
+      for (long a = 0; a < apanels; a++) pack_a_panel(isa, A, a * MR, std::min<long>(MR, m - a * MR), pc, kc, ap + a * MR * kc);
+      for (long q = 0; q < npanels; q++) {
+        const long j = q * NR;
+        const int cols = static_cast<int>(std::min<long>(NR, n - j));
+        pack_b_panel(isa, B, pc, kc, j, cols, bp);
+        for (long a = 0; a < apanels; a++)
+          run_tile(isa, kc, ap + a * MR * kc, bp, part + a * MR * n + j, n, alpha, 1.0f,
+                   static_cast<int>(std::min<long>(MR, m - a * MR)), cols);
+      }
+    }
+  });
+  parallel_range(m, std::max<long>(1, 16384 / std::max<long>(n, 1)), [&](long i0, long i1, int) {
+    for (long i = i0; i < i1; i++) {
+      float* row = c + i * n;
+      for (long j = 0; j < n; j++) {
+        float v = beta == 0.0f ? 0.0f : beta * row[j];
+        for (int t = 0; t < threads; t++)
+          if (used[t]) v += partials[t * mn + i * n + j];
+        row[j] = v;
+      }
+    }
+  });
+}
+
 // The packed (blocked) path, rows split between threads.
 inline void gemm_blocked(Isa isa, const AView& A, const BView& B, long m, long n, long k, float alpha, float beta,
                          float* c) {
@@ -1279,6 +1339,9 @@ inline void sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
   }
   // Column split (packed A shared, ≤ 64 MB of it) when n ≥ m, else row split (packed B shared).
   const bool a_fits = static_cast<double>(m) * static_cast<double>(k) <= 16.0 * 1024 * 1024;
+  static const long ksplit_ratio = env_long("SEAL_GEMM_KSPLIT", 16);
+  if (pool().threads() > 1 && ksplit_ratio > 0 && k >= ksplit_ratio * std::max(m, n) && m * n <= (1L << 20))
+    return gemm_ksplit(isa, A, B, m, n, k, alpha, beta, c);
   if (n >= m && a_fits) gemm_nsplit(isa, A, B, m, n, k, alpha, beta, c);
   else gemm_blocked(isa, A, B, m, n, k, alpha, beta, c);
 }
