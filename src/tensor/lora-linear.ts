@@ -3,7 +3,7 @@
 // Everything is a GEMM into the output or the gradients (beta = 1), so no elementwise pass over
 // the [rows × out] activations is needed beyond what the base linear already does.
 import { kernels } from '../kernels/index.js';
-import { Tensor } from './tensor.js';
+import { Tensor, uninitialized } from './tensor.js';
 import { gradOf, record } from './autograd.js';
 import { addRows, checkTrainable, f32, lastDim, opError, sumRowsInto } from './check.js';
 
@@ -25,10 +25,10 @@ export function loraLinear(
   const ad = f32(op, 'A', a);
   const bd = f32(op, 'B', b);
   const rows = xd.length / inF;
-  const y = new Float32Array(rows * outF);
+  const y = uninitialized(rows * outF);
   kernels.gemm(false, true, rows, outF, inF, 1, xd, w.data, 0, y);
   if (bias) addRows(y, f32(op, 'bias', bias), rows, outF);
-  const h = new Float32Array(rows * r);
+  const h = uninitialized(rows * r);
   kernels.gemm(false, true, rows, r, inF, 1, xl, ad, 0, h); // h = x'·Aᵀ
   kernels.gemm(false, true, rows, outF, r, scale, h, bd, 1, y); // y += s·h·Bᵀ
   const out = new Tensor(y, [...x.shape.slice(0, -1), outF]);
@@ -36,10 +36,14 @@ export function loraLinear(
   if (bias) inputs.push(bias);
   if (xLora !== x) inputs.push(xLora);
   return record(op, out, inputs, (dy) => {
-    if (x.requiresGrad) kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, 1, gradOf(x)); // dx += dy·W
+    if (x.requiresGrad) { // dx += dy·W (dx = dy·W into a fresh buffer when x has no gradient yet)
+      const fresh = x.grad === null;
+      if (fresh) x.grad = uninitialized(x.numel);
+      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, fresh ? 0 : 1, x.grad!);
+    }
     if (w.requiresGrad) kernels.gemm(true, false, outF, inF, rows, 1, dy, xd, 1, gradOf(w));
     if (bias?.requiresGrad) sumRowsInto(gradOf(bias), dy, rows, outF);
-    const dh = new Float32Array(rows * r);
+    const dh = uninitialized(rows * r);
     kernels.gemm(false, false, rows, r, outF, scale, dy, bd, 0, dh); // dh = s·dy·B
     if (b.requiresGrad) kernels.gemm(true, false, outF, r, rows, scale, dy, h, 1, gradOf(b)); // dB += s·dyᵀ·h
     if (a.requiresGrad) kernels.gemm(true, false, r, inF, rows, 1, dh, xl, 1, gradOf(a)); // dA += dhᵀ·x'

@@ -5,7 +5,7 @@
 // (adopted without a copy when the input has no gradient yet). dy arrives owned, so a backward
 // may overwrite it.
 import { kernels } from '../kernels/index.js';
-import { Tensor, formatShape, numel, resolveShape } from './tensor.js';
+import { Tensor, formatShape, numel, resolveShape, uninitialized } from './tensor.js';
 import { addGrad, gradOf, needsGrad, record } from './autograd.js';
 import { addRows, checkTrainable, f32, lastDim, opError, sameShape, sumRowsInto } from './check.js';
 
@@ -25,7 +25,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   if (!sameShape(a.shape, b.shape)) throw opError('add', `shapes differ: ${a.label()} vs ${b.label()}`);
   const ad = f32('add', 'a', a);
   const bd = f32('add', 'b', b);
-  const y = new Float32Array(ad.length);
+  const y = uninitialized(ad.length);
   for (let i = 0; i < y.length; i++) y[i] = ad[i]! + bd[i]!;
   return record('add', new Tensor(y, a.shape), [a, b], (dy) => {
     // Both receive dy unchanged: one may adopt dy itself, the other needs its own copy.
@@ -37,7 +37,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
 /** a · s for a constant s. */
 export function scale(a: Tensor, s: number): Tensor {
   const ad = f32('scale', 'a', a);
-  const y = new Float32Array(ad.length);
+  const y = uninitialized(ad.length);
   for (let i = 0; i < y.length; i++) y[i] = ad[i]! * s;
   return record('scale', new Tensor(y, a.shape), [a], (dy) => {
     for (let i = 0; i < dy.length; i++) dy[i]! *= s;
@@ -50,7 +50,7 @@ export function mul(a: Tensor, b: Tensor): Tensor {
   if (!sameShape(a.shape, b.shape)) throw opError('mul', `shapes differ: ${a.label()} vs ${b.label()}`);
   const ad = f32('mul', 'a', a);
   const bd = f32('mul', 'b', b);
-  const y = new Float32Array(ad.length);
+  const y = uninitialized(ad.length);
   for (let i = 0; i < y.length; i++) y[i] = ad[i]! * bd[i]!;
   return record('mul', new Tensor(y, a.shape), [a, b], (dy) => {
     if (b.requiresGrad) { // db = dy ∘ a, before dy is reused for da
@@ -92,7 +92,7 @@ export function dropout(x: Tensor, p: number, seed: number): Tensor {
   if (!Number.isInteger(seed)) throw opError('dropout', `seed must be an integer, got ${seed}`);
   if (p === 0) return x;
   const xd = f32('dropout', 'x', x);
-  const y = new Float32Array(xd.length);
+  const y = uninitialized(xd.length);
   applyDropout(xd, y, p, seed);
   return record('dropout', new Tensor(y, x.shape), [x], (dy) => {
     applyDropout(dy, dy, p, seed); // d(x·m·k)/dx = m·k: the same mask
@@ -121,13 +121,15 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, into?: 
   const bd = bias ? f32('linear', 'bias', bias) : null;
   const rows = xd.length / inF;
   // `into` lets a caller reuse one large buffer (the vocabulary-sized logits) across steps.
-  const y = into && into.length === rows * outF ? into : new Float32Array(rows * outF);
+  const y = into && into.length === rows * outF ? into : uninitialized(rows * outF);
   kernels.gemm(false, true, rows, outF, inF, 1, xd, w.data, 0, y);
   if (bd) addRows(y, bd, rows, outF);
   const out = new Tensor(y, [...x.shape.slice(0, -1), outF]);
   return record('linear', out, bias ? [x, w, bias] : [x, w], (dy) => {
-    if (x.requiresGrad) { // dx += dy·W
-      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, 1, gradOf(x));
+    if (x.requiresGrad) { // dx += dy·W (dx = dy·W into a fresh buffer when x has no gradient yet)
+      const fresh = x.grad === null;
+      if (fresh) x.grad = uninitialized(x.numel);
+      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, fresh ? 0 : 1, x.grad!);
     }
     if (w.requiresGrad) { // dW += dyᵀ·x
       kernels.gemm(true, false, outF, inF, rows, 1, dy, xd, 1, gradOf(w));
@@ -151,7 +153,7 @@ export function embedding(table: Tensor, ids: Int32Array, idsShape: readonly num
   }
   checkTrainable('embedding', 'table', table);
   const N = ids.length;
-  const y = new Float32Array(N * C);
+  const y = uninitialized(N * C);
   kernels.embeddingForward(N, C, V, table.data, ids, y);
   const out = new Tensor(y, [...idsShape, C]);
   if (!needsGrad(table)) return out;
@@ -172,11 +174,11 @@ export function rmsnorm(x: Tensor, w: Tensor, eps: number): Tensor {
   checkTrainable('rmsnorm', 'w', w);
   const xd = f32('rmsnorm', 'x', x);
   const N = xd.length / C;
-  const y = new Float32Array(xd.length);
+  const y = uninitialized(xd.length);
   const rstd = new Float32Array(N); // 1/rms per row, kept for backward
   kernels.rmsnormForward(N, C, eps, xd, w.data, y, rstd);
   return record('rmsnorm', new Tensor(y, x.shape), [x, w], (dy) => {
-    const dx = new Float32Array(xd.length); // the kernel overwrites dx (and needs one even when x is frozen)
+    const dx = uninitialized(xd.length); // the kernel overwrites dx (and needs one even when x is frozen)
     kernels.rmsnormBackward(N, C, xd, w.data, rstd, dy, dx, w.requiresGrad ? gradOf(w) : null);
     addGrad(x, dx);
   });
@@ -244,15 +246,15 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const qd = f32('attention', 'q', q);
   const kd = f32('attention', 'k', k);
   const vd = f32('attention', 'v', v);
-  const out = new Float32Array(qd.length);
-  const lse = new Float32Array(B * Hq * T);
+  const out = uninitialized(qd.length);
+  const lse = uninitialized(B * Hq * T);
   kernels.attentionForward(B, T, Hq, Hkv, D, scale, qd, kd, vd, segStart, out, lse);
   if (!needsGrad(q, k, v)) return new Tensor(out, q.shape);
   const savedSegStart = segStart && segStart.slice();
   return record('attention', new Tensor(out, q.shape), [q, k, v], (dout) => {
-    const dq = new Float32Array(qd.length);
-    const dk = new Float32Array(kd.length);
-    const dv = new Float32Array(vd.length);
+    const dq = uninitialized(qd.length);
+    const dk = uninitialized(kd.length);
+    const dv = uninitialized(vd.length);
     kernels.attentionBackward(B, T, Hq, Hkv, D, scale, qd, kd, vd, savedSegStart, out, lse, dout, dq, dk, dv);
     addGrad(q, dq);
     addGrad(k, dk);
@@ -265,11 +267,11 @@ export function swiglu(g: Tensor, u: Tensor): Tensor {
   if (!sameShape(g.shape, u.shape)) throw opError('swiglu', `shapes differ: g ${g.label()} vs u ${u.label()}`);
   const gd = f32('swiglu', 'g', g);
   const ud = f32('swiglu', 'u', u);
-  const h = new Float32Array(gd.length);
+  const h = uninitialized(gd.length);
   kernels.swigluForward(gd.length, gd, ud, h);
   return record('swiglu', new Tensor(h, g.shape), [g, u], (dh) => {
-    const dg = new Float32Array(gd.length);
-    const du = new Float32Array(ud.length);
+    const dg = uninitialized(gd.length);
+    const du = uninitialized(ud.length);
     kernels.swigluBackward(gd.length, gd, ud, dh, dg, du);
     addGrad(g, dg);
     addGrad(u, du);
