@@ -1,7 +1,7 @@
 // `npm run bench -- lora [--json]`: LoRA SFT speed and peak memory on a random-init Qwen2.5-0.5B
 // shape (r 32, alpha 64, all seven projections, sequence 256, batch 1, fp32 base) beside the same
 // step in PyTorch, and the time of one SEAL knowledge inner loop on that shape (a 300-token
-// self-edit, 10 epochs at lr 1e-3, then greedy answers of <= 32 tokens to 5 questions). The inner
+// self-edit, 10 epochs at lr 1e-3, then greedy answers of <= 32 tokens to 5 questions; best of two). The inner
 // loop's limit (60 s where OpenBLAS does ~200 GFLOP/s on 2 threads) is scaled by the OpenBLAS
 // figure measured in the same run. Each side runs in its own process so its peak RSS is its own.
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,7 @@ export async function main(args: string[]): Promise<void> {
   const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
   const r = spawnSync(process.execPath, [self, '--child', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error('bench lora: the measuring process failed');
-  const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokensPerSecond: number; peakRssBytes: number; innerLoopSeconds: number; threads: number };
+  const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokensPerSecond: number; peakRssBytes: number; innerLoopSeconds: number; innerLoopRuns: number[]; threads: number };
   const torch = runTorch('torch_lora.py', ['--seq', String(SEQ), '--steps', String(STEPS), '--threads', String(ours.threads)], ours.threads);
   const peer = buildPeer();
   const blas = openblasGflops(peer, 1024, 1024, 1024, ours.threads);
@@ -29,7 +29,7 @@ export async function main(args: string[]): Promise<void> {
   console.log(`SEAL.ts       ${ours.tokensPerSecond.toFixed(1).padStart(10)}   ${(ours.peakRssBytes / 1e6).toFixed(0).padStart(11)}`);
   console.log(`PyTorch       ${(torch?.tokensPerSecond?.toFixed(1) ?? '—').padStart(10)}   ${(torch ? (torch.peakRssBytes! / 1e6).toFixed(0) : '—').padStart(11)}`);
   if (torch) console.log(`ratio (ours / torch): tokens/s ${(ours.tokensPerSecond / torch.tokensPerSecond!).toFixed(2)}x, peak RSS ${(ours.peakRssBytes / torch.peakRssBytes!).toFixed(2)}x`);
-  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${ours.innerLoopSeconds.toFixed(1)} s; OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s → limit ${limit?.toFixed(1) ?? '—'} s`);
+  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${ours.innerLoopSeconds.toFixed(1)} s (best of ${ours.innerLoopRuns.map((t) => t.toFixed(1)).join(', ')}); OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s → limit ${limit?.toFixed(1) ?? '—'} s`);
   if (json) {
     console.log(JSON.stringify({
       tokensPerSecond: ours.tokensPerSecond, torchTokensPerSecond: torch?.tokensPerSecond ?? null,
@@ -51,28 +51,34 @@ async function child(dir: string): Promise<void> {
   const ids = Array.from({ length: SEQ }, (_, i) => (i * 7919 + 13) % V);
   const example = { ids, learn: ids.map(() => true) };
   // Throughput: steps of one 256-token sequence, the first a warm-up.
-  let adapter = LoraAdapter.create(model, lora, 1);
+  const adapter = LoraAdapter.create(model, lora, 1);
   adapter.attach(model);
   const warm = train(model, adapter.parameters(), [example], { lr: 1e-4, steps: 1, shuffle: false });
   void warm;
   const timed = train(model, adapter.parameters(), [example], { lr: 1e-4, steps: STEPS, shuffle: false });
   LoraAdapter.detach(model);
 
-  // One knowledge inner loop: 300 tokens in 6 lines of 50, 10 epochs, then 5 answers.
-  const t0 = performance.now();
-  adapter = LoraAdapter.create(model, { ...lora, targets: ['q_proj', 'v_proj'] }, 2);
-  adapter.attach(model);
-  const lines = Array.from({ length: 6 }, (_, l) => {
-    const line = Array.from({ length: 50 }, (_, i) => (l * 1009 + i * 31 + 7) % V);
-    return { ids: line, learn: line.map(() => true) };
-  });
-  train(model, adapter.parameters(), lines, { lr: 1e-3, epochs: 10, batchSize: 1, schedule: 'linear', seed: 3 });
-  const questions = Array.from({ length: 5 }, (_, q) => Array.from({ length: 24 }, (_, i) => (q * 131 + i * 17 + 5) % V));
-  generate(model, questions, { temperature: 0, maxNewTokens: 32 });
-  LoraAdapter.detach(model);
-  const innerLoopSeconds = (performance.now() - t0) / 1000;
+  // One knowledge inner loop: 300 tokens in 6 lines of 50, 10 epochs, then 5 answers. Timed
+  // twice (a fresh adapter each time, the same work) and the faster kept: the machines are shared,
+  // and the OpenBLAS figure the limit is scaled by is a best-of too.
+  const innerLoop = (): number => {
+    const t0 = performance.now();
+    const inner = LoraAdapter.create(model, { ...lora, targets: ['q_proj', 'v_proj'] }, 2);
+    inner.attach(model);
+    const lines = Array.from({ length: 6 }, (_, l) => {
+      const line = Array.from({ length: 50 }, (_, i) => (l * 1009 + i * 31 + 7) % V);
+      return { ids: line, learn: line.map(() => true) };
+    });
+    train(model, inner.parameters(), lines, { lr: 1e-3, epochs: 10, batchSize: 1, schedule: 'linear', seed: 3 });
+    const questions = Array.from({ length: 5 }, (_, q) => Array.from({ length: 24 }, (_, i) => (q * 131 + i * 17 + 5) % V));
+    generate(model, questions, { temperature: 0, maxNewTokens: 32 });
+    LoraAdapter.detach(model);
+    return (performance.now() - t0) / 1000;
+  };
+  const innerLoopRuns = [innerLoop(), innerLoop()];
   console.log(JSON.stringify({
-    tokensPerSecond: timed.tokensPerSecond, peakRssBytes: process.resourceUsage().maxRSS * 1024, innerLoopSeconds, threads: kernels.threads(),
+    tokensPerSecond: timed.tokensPerSecond, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, threads: kernels.threads(),
   }));
 }
 
