@@ -161,7 +161,7 @@ export async function main(args: string[]): Promise<void> {
           k.setThreads(threads);
           const ours = dtypes.map(() => 0);
           let dram: number | null = null;
-          for (let r = 0; r < Math.max(4, opts.rounds); r++) {
+          for (let r = 0; r < Math.max(6, opts.rounds); r++) {
             passes.forEach((p, i) => { ours[i] = Math.max(ours[i]!, bestRate(p.pass, p.bytes * p.count, 3, 50) / 1e9); });
             const d = runPeer(peer, ['dram', '1024', String(threads), '4'], threads, coretype, 'gbps');
             if (d !== null) dram = Math.max(dram ?? 0, d);

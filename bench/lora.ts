@@ -19,17 +19,19 @@ export async function main(args: string[]): Promise<void> {
   const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
   const r = spawnSync(process.execPath, [self, '--child', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error('bench lora: the measuring process failed');
-  const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tokensPerSecond: number; peakRssBytes: number; innerLoopSeconds: number; innerLoopRuns: number[]; threads: number };
+  const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    tokensPerSecond: number; peakRssBytes: number; innerLoopSeconds: number; innerLoopRuns: number[]; blasRuns: Array<number | null>; threads: number;
+  };
   const torch = runTorch('torch_lora.py', ['--seq', String(SEQ), '--steps', String(STEPS), '--threads', String(ours.threads)], ours.threads);
-  const peer = buildPeer();
-  const blas = openblasGflops(peer, 1024, 1024, 1024, ours.threads);
+  const blasRuns = ours.blasRuns.filter((g): g is number => g !== null);
+  const blas = blasRuns.length ? Math.max(...blasRuns) : null;
   const limit = blas ? (60 * 200) / blas : null;
   console.log(`LoRA SFT, Qwen2.5-0.5B shape (random init, fp32 base), r 32, alpha 64, 7 targets, seq ${SEQ}, batch 1, ${ours.threads} threads`);
   console.log(`                 tokens/s   peak RSS MB`);
   console.log(`SEAL.ts       ${ours.tokensPerSecond.toFixed(1).padStart(10)}   ${(ours.peakRssBytes / 1e6).toFixed(0).padStart(11)}`);
   console.log(`PyTorch       ${(torch?.tokensPerSecond?.toFixed(1) ?? '—').padStart(10)}   ${(torch ? (torch.peakRssBytes! / 1e6).toFixed(0) : '—').padStart(11)}`);
   if (torch) console.log(`ratio (ours / torch): tokens/s ${(ours.tokensPerSecond / torch.tokensPerSecond!).toFixed(2)}x, peak RSS ${(ours.peakRssBytes / torch.peakRssBytes!).toFixed(2)}x`);
-  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${ours.innerLoopSeconds.toFixed(1)} s (best of ${ours.innerLoopRuns.map((t) => t.toFixed(1)).join(', ')}); OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s → limit ${limit?.toFixed(1) ?? '—'} s`);
+  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${ours.innerLoopSeconds.toFixed(1)} s (best of ${ours.innerLoopRuns.map((t) => t.toFixed(1)).join(', ')}); OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s (best of ${blasRuns.map((g) => g.toFixed(0)).join(', ')}, each timed just before an inner loop) → limit ${limit?.toFixed(1) ?? '—'} s`);
   if (json) {
     console.log(JSON.stringify({
       tokensPerSecond: ours.tokensPerSecond, torchTokensPerSecond: torch?.tokensPerSecond ?? null,
@@ -59,8 +61,8 @@ async function child(dir: string): Promise<void> {
   LoraAdapter.detach(model);
 
   // One knowledge inner loop: 300 tokens in 6 lines of 50, 10 epochs, then 5 answers. Timed
-  // twice (a fresh adapter each time, the same work) and the faster kept: the machines are shared,
-  // and the OpenBLAS figure the limit is scaled by is a best-of too.
+  // twice (a fresh adapter each time, the same work), each time right after the OpenBLAS figure
+  // its limit is scaled by, and the best of each kept: the machines are shared and drift.
   const innerLoop = (): number => {
     const t0 = performance.now();
     const inner = LoraAdapter.create(model, { ...lora, targets: ['q_proj', 'v_proj'] }, 2);
@@ -75,10 +77,16 @@ async function child(dir: string): Promise<void> {
     LoraAdapter.detach(model);
     return (performance.now() - t0) / 1000;
   };
-  const innerLoopRuns = [innerLoop(), innerLoop()];
+  const peer = buildPeer();
+  const blasRuns: Array<number | null> = [];
+  const innerLoopRuns: number[] = [];
+  for (let r = 0; r < 2; r++) {
+    blasRuns.push(openblasGflops(peer, 1024, 1024, 1024, kernels.threads()));
+    innerLoopRuns.push(innerLoop());
+  }
   console.log(JSON.stringify({
     tokensPerSecond: timed.tokensPerSecond, peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, threads: kernels.threads(),
+    innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, blasRuns, threads: kernels.threads(),
   }));
 }
 

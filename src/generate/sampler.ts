@@ -35,13 +35,12 @@ export function sampleToken(logits: Float32Array, options: SamplingOptions, rand
   // floor low enough that they hold the nucleus.
   let order: number[];
   let max = -Infinity;
-  for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
   if (k < V) {
     order = topKIndices(logits, k);
-  } else if (topP < 1) {
-    order = nucleusCandidates(logits, max, temperature, topP);
+    max = logits[order[0]!]!; // the best candidate is the vocabulary's maximum
   } else {
-    order = Array.from({ length: V }, (_, i) => i);
+    for (let i = 0; i < V; i++) if (logits[i]! > max) max = logits[i]!;
+    order = topP < 1 ? nucleusCandidates(logits, max, temperature, topP) : Array.from({ length: V }, (_, i) => i);
   }
   const probs = new Float64Array(order.length);
   let sum = 0;
@@ -105,18 +104,30 @@ function nucleusCandidates(logits: Float32Array, max: number, temperature: numbe
 /** Indices of the k largest logits, largest first (a partial selection: no full vocabulary sort). */
 function topKIndices(logits: Float32Array, k: number): number[] {
   const heap: number[] = [];
+  // The kept values beside their indices: the scan compares each logit with the smallest kept one
+  // without a second indirection (this loop runs over the whole vocabulary for every token).
+  const values = new Float64Array(k);
+  let floor = Infinity;
   for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
     if (heap.length < k) {
       heap.push(i);
-      if (heap.length === k) heap.sort((a, b) => logits[a]! - logits[b]!);
-    } else if (logits[i]! > logits[heap[0]!]!) {
+      if (heap.length === k) {
+        heap.sort((a, b) => logits[a]! - logits[b]!);
+        for (let j = 0; j < k; j++) values[j] = logits[heap[j]!]!;
+        floor = values[0]!;
+      }
+    } else if (v > floor) {
       // Insert into the ascending list, dropping the smallest (k is small in practice).
       let j = 1;
-      while (j < k && logits[heap[j]!]! < logits[i]!) {
+      while (j < k && values[j]! < v) {
         heap[j - 1] = heap[j]!;
+        values[j - 1] = values[j]!;
         j++;
       }
       heap[j - 1] = i;
+      values[j - 1] = v;
+      floor = values[0]!;
     }
   }
   if (heap.length < k) heap.sort((a, b) => logits[a]! - logits[b]!);
