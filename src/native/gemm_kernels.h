@@ -961,6 +961,13 @@ inline long env_long(const char* name, long dflt) {
   return v && *v ? std::atol(v) : dflt;
 }
 
+// k slices of balanced length (a multiple of 8 where possible), at most KC (SEAL_GEMM_KC overrides).
+inline long slice_length(long k, const Blocking& bl) {
+  static const long kc_env = env_long("SEAL_GEMM_KC", 0);
+  const long kc_max = kc_env > 0 ? kc_env : bl.kc;
+  return std::min(k, round_up(ceil_div(k, ceil_div(k, kc_max)), 8));
+}
+
 // Work units of one task (a column range), taken by the owner from the front and by other
 // threads (once their own range is done) from the back: an even static split when the machine is
 // quiet, and no thread idles while another core is slowed down by an unrelated process.
@@ -992,9 +999,7 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const Blocking bl = blocking_for(isa);
   const int threads = pool().threads();
   const int MR = bl.mr, NR = bl.nr;
-  static const long kc_env = env_long("SEAL_GEMM_KC", 0);
-  const long kc_max = kc_env > 0 ? kc_env : bl.kc;
-  const long kc_nom = std::min(k, round_up(ceil_div(k, ceil_div(k, kc_max)), 8));
+  const long kc_nom = slice_length(k, bl);
   const long kblocks = ceil_div(k, kc_nom);  // every slice non-empty
   const long apanels = ceil_div(m, MR);
   const long slice_floats = apanels * MR * kc_nom;  // one packed k slice of A
@@ -1055,8 +1060,7 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const Blocking bl = blocking_for(isa);
   const int threads = pool().threads();
   const int MR = bl.mr, NR = bl.nr;
-  static const long kc_env = env_long("SEAL_GEMM_KC", 0);
-  const long kc_nom = std::min(k, kc_env > 0 ? kc_env : bl.kc);
+  const long kc_nom = slice_length(k, bl);
   const long kblocks = ceil_div(k, kc_nom);
   const long apanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
   const long per_task = std::max<long>(1, kblocks / (threads * 8L));
@@ -1105,12 +1109,10 @@ inline void gemm_blocked(Isa isa, const AView& A, const BView& B, long m, long n
   const Blocking bl = blocking_for(isa);
   const int threads = pool().threads();
   const int MR = bl.mr, NR = bl.nr;
-  static const long kc_env = env_long("SEAL_GEMM_KC", 0), nc_env = env_long("SEAL_GEMM_NC", 0);
-  const long kc_max = kc_env > 0 ? kc_env : bl.kc;
+  static const long nc_env = env_long("SEAL_GEMM_NC", 0);
   const long nc_max = std::max<long>(NR, nc_env > 0 ? nc_env : bl.nc);
 
-  // k slices of balanced length (multiple of 8 where possible).
-  const long kc_nom = std::min(k, round_up(ceil_div(k, ceil_div(k, kc_max)), 8));
+  const long kc_nom = slice_length(k, bl);
   // Column blocks of balanced width (multiple of NR).
   const long jblocks = ceil_div(n, nc_max);
   const long nc_nom = std::min(round_up(n, NR), round_up(ceil_div(n, jblocks), NR));
