@@ -15,17 +15,18 @@ import type { LoadedModel } from '../src/model/load.js';
 import { trainBpe } from '../src/tokenizer/train-bpe.js';
 import { tokenizeRow } from '../src/train/data.js';
 import { innerLoop } from '../src/seal/inner.js';
-import type { InnerTrainSettings } from '../src/seal/task.js';
+import type { InnerTrainSettings, SealTask } from '../src/seal/task.js';
 import { AUGMENTER_GROUP_NAMES, augmentersFor, buildTttTasks, taskKey, type AugmenterGroupName } from '../src/tasks/arc/augment.js';
 import { readArcSet, type ArcExample, type Grid } from '../src/tasks/arc/data.js';
 import { exampleAnswer, renderQuery, taskMessages } from '../src/tasks/arc/grid-text.js';
-import { flipColumns, flipRows, rotate180, rotate270, rotate90, transpose } from '../src/tasks/arc/grid.js';
+import { flipColumns, flipRows, gridKey, rotate180, rotate270, rotate90, transpose } from '../src/tasks/arc/grid.js';
 import {
-  buildQueries, columnMajority, rowMajority, solveTestInput, topThree, vote, type Answerer, type ArcQuery,
+  buildQueries, columnMajority, pyGridHash, pySetOrder, pyTupleHash, rowMajority, solveTestInput, topThree, vote,
+  type Answerer, type ArcQuery,
 } from '../src/tasks/arc/inference.js';
 import { llama3SelfEditPrompt, type ArcSelfEditConfig, type TrainingStrategy } from '../src/tasks/arc/self-edit.js';
 import { ArcTask, arcContexts, type ArcContext, type ArcEvaluationDetails } from '../src/tasks/arc/task.js';
-import { ARC_TTT_DEFAULTS, planTtt, rowTokens, type TttNote, type TttPlan } from '../src/tasks/arc/ttt.js';
+import { ARC_TTT_DEFAULTS, planTtt, rowTokens, type TttNote, type TttPlan, type TttSettings } from '../src/tasks/arc/ttt.js';
 
 const arcDir = fileURLToPath(new URL('../../../shared/data/arc/', import.meta.url));
 const spec = readFileSync(fileURLToPath(new URL('../../../shared/spec/arc.md', import.meta.url)), 'utf8');
@@ -259,15 +260,46 @@ const B: Grid = [[2, 2]];
 const C: Grid = [[3, 3]];
 const preds = (inverter: string, ...grids: Grid[]) => grids.map((output) => ({ inverter, output }));
 
+// Every expected value below is what the official voting functions (§6.4) return under CPython 3.11
+// with a stable argsort, as the spec states it (checked against 1,500 random cases while writing this).
+
+test('tie-breaking follows CPython\'s set order (unsalted int-tuple hashes), not the order the predictions came in', () => {
+  // CPython's hashes: hash(((1, 1),)), hash((1, 2, 3)), hash(()), hash(((1, 2), (3, 4))).
+  assert.equal(pyGridHash(A), 7122689666895196842n);
+  assert.equal(pyTupleHash([1n, 2n, 3n]), 529344067295497451n);
+  assert.equal(pyTupleHash([]), 5740354900026072187n);
+  assert.equal(pyGridHash([[1, 2], [3, 4]]), BigInt.asUintN(64, -1467267874458550984n));
+  const order = (grids: Grid[]) => pySetOrder(grids, gridKey, pyGridHash).map((e) => [e.item, e.count]);
+  // list(set([A, B, C])) is [A, C, B] whatever the insertion order...
+  assert.deepEqual(order([A, B, C]), [[A, 1], [C, 1], [B, 1]]);
+  assert.deepEqual(order([C, B, B, A]), [[A, 1], [C, 1], [B, 2]]);
+  // ...unless two hashes collide: then the first inserted takes the slot.
+  const X: Grid = [[0, 0]];
+  const Y: Grid = [[1, 9]];
+  assert.deepEqual(order([X, Y]), [[Y, 1], [X, 1]]);
+  assert.deepEqual(order([Y, X]), [[X, 1], [Y, 1]]);
+  // At 5 distinct items the table grows (8 → 32 slots) and is re-filled in slot order.
+  const ten = Array.from({ length: 10 }, (_, i): Grid => [[i, 9 - i]]);
+  assert.deepEqual(order(ten).map(([g]) => (g as Grid)[0]![0]), [4, 2, 1, 6, 8, 9, 3, 0, 5, 7]);
+  // The spec's A, A, B, B: (A, A) whatever the input order (first-seen order would give B, B here).
+  assert.deepEqual(vote(preds('identity', A, A, B, B)), [A, A]);
+  assert.deepEqual(vote(preds('identity', B, B, A, A)), [A, A]);
+  // Three grids once each: the official `all` list is the groups concatenated in order of first
+  // appearance (6, 0 0, 4), and with 6 and 0 0 colliding that order picks the first attempt.
+  assert.deepEqual(vote([...preds('Transpose()', [[6]]), ...preds('identity', [[4]]), ...preds('Transpose()', [[0, 0]])]), [[[6]], [[4]]]);
+});
+
 test('vote (§6.4): a 2–2 tie returns the first grid twice; majorities across groups; the identity group breaks C2/C3 ties', () => {
   assert.deepEqual(vote(preds('identity', A, A, B, B)), [A, A], 'the spec\'s A, A, B, B example loses B');
   assert.deepEqual(vote([...preds('identity', A, B), ...preds('Transpose()', B), ...preds('Rotate(270)', B)]), [B, A]);
-  // A×3, B×2, C×2: each group's top-3 is (A, C, B) (stable ascending counts put C above B); among
-  // the candidates all three tie and the third falls back to the row/column majority, A. With an
-  // identity group C2 = C (2 there) is not more frequent than C3 = A (3), so C2 becomes A...
-  assert.deepEqual(topThree([A, A, A, B, B, C, C]), [A, C, B]);
+  // A×3, B×2, C×2: set order A, C, B; the stable ascending sort of the counts (C, B, A) puts B
+  // second and C third.
+  assert.deepEqual(topThree([A, A, A, B, B, C, C]), [A, B, C]);
+  // Each group's top-3 is (A, B, C), so the candidates all tie (2 each): C1 = A, C2 = C, C3 = the
+  // column majority A; C2 and C3 tie and the identity group holds C (2) no more often than A (3),
+  // so C2 becomes A...
   assert.deepEqual(vote(preds('identity', A, A, A, B, B, C, C)), [A, A]);
-  // ...and without one the rule is skipped (the official code's caught KeyError).
+  // ...and without an identity group the rule is skipped (the official code's caught KeyError).
   assert.deepEqual(vote(preds('Transpose()', A, A, A, B, B, C, C)), [A, C]);
   // B and C tie as second and third candidate (once each): the identity group's choice wins.
   assert.deepEqual(vote([...preds('identity', A, C), ...preds('Flip(0)', A, B)]), [A, C]);
@@ -279,12 +311,14 @@ test('row and column majorities vote cell rows and columns of the most common sh
   const grids: Grid[] = [[[1, 2], [3, 4]], [[1, 2], [5, 6]], [[7, 8], [5, 6]], [[9, 9, 9]]];
   assert.deepEqual(rowMajority(grids), [[1, 2], [5, 6]]);
   assert.deepEqual(columnMajority([[[1, 2], [3, 4]], [[1, 9], [3, 9]], [[8, 2], [8, 4]]]), [[1, 2], [3, 4]]);
-  // Equal counts: the first seen wins (our stand-in for Python's set order).
+  // Equal counts: the first row in set order wins, whichever came first.
   assert.deepEqual(rowMajority([[[1]], [[2]]]), [[1]]);
-  // P, P, Q, R, R: the stable ascending sort ranks R (later) above P, so "second" is P itself and is
-  // replaced by the row majority Q; the third (Q) then falls to the column majority, P. R is lost.
+  assert.deepEqual(rowMajority([[[2]], [[1]]]), [[1]]);
+  // P, P, Q, R, R (set order P, Q, R): the stable ascending sort ranks R above P, so "second" is P
+  // itself and is replaced by the row majority Q; the third (Q) then falls to the column majority,
+  // whose tied columns go by set order to a grid nobody predicted. R is lost.
   const [P, Q, R]: Grid[] = [[[1, 2], [3, 4]], [[1, 2], [5, 6]], [[7, 8], [5, 6]]];
-  assert.deepEqual(topThree([P, P, Q, R, R]), [P, Q, P]);
+  assert.deepEqual(topThree([P, P, Q, R, R]), [P, Q, [[7, 2], [5, 4]]]);
 });
 
 // ---- The SealTask ---------------------------------------------------------------------------------
@@ -346,3 +380,42 @@ test('innerLoop with a usable self-edit: trains ceil(rows / 2) × epochs steps, 
   // The configuration is reported once: a later evaluation of the un-updated model has none.
   assert.equal(((await task.evaluate(tiny, c6150)).details as ArcEvaluationDetails).config, null);
 });
+
+test('TTT follows §5\'s schedule (HF Trainer: 11 warmup steps from 0, then a half cosine to 0); an inner loop without one stays linear', async () => {
+  const lr = 1e-3;
+  const task = new ArcTask({ tokenizer: tinyTokenizer, maxAnswerTokens: 2, maxTttExamples: 30 });
+  const cfg = config(['basic'], 'train_using_all_tokens', lr, 2);
+  const lrs: number[] = [];
+  const r = await innerLoop(tiny, task, c6150, selfEditText(cfg), runDefaults, 5, { onStep: (s) => lrs.push(s.lr) });
+  assert.equal(r.invalid, undefined);
+  assert.deepEqual([r.settings!.lr, (r.settings as TttSettings).schedule, (r.settings as TttSettings).warmup], [lr, 'cosine', 11]);
+  // 30 TTT examples at batch 2 for 2 epochs: 30 optimizer steps, step s at lr·s/11 while s < 11,
+  // then lr·(1 + cos(π·(s − 11)/19))/2 (HF's get_cosine_schedule_with_warmup).
+  assert.equal(lrs.length, 30);
+  const expected = lrs.map((_, s) => (s < 11 ? (lr * s) / 11 : (lr * (1 + Math.cos((Math.PI * (s - 11)) / 19))) / 2));
+  lrs.forEach((x, s) => assert.ok(Math.abs(x - expected[s]!) < 1e-15, `step ${s + 1}: lr ${x}, expected ${expected[s]}`));
+  assert.equal(lrs[0], 0, 'the first update of a warmed-up HF schedule has lr 0');
+  assert.equal(Math.max(...lrs), lrs[11], 'the peak is the self-edit\'s lr, right after warmup');
+  assert.equal(lrs[11], lr);
+  // Defaults without a schedule still get §5's; a run's config may set another.
+  const { schedule: _s, warmup: _w, ...bare } = runDefaults as TttSettings;
+  const plain = task.plan(c6150, selfEditText(cfg), bare);
+  ok(plain);
+  assert.deepEqual([(plain.settings as TttSettings).schedule, (plain.settings as TttSettings).warmup], ['cosine', 11]);
+  const linearArc = task.plan(c6150, selfEditText(cfg), { ...runDefaults, schedule: 'linear', warmup: 0 } as TttSettings);
+  ok(linearArc);
+  assert.deepEqual([(linearArc.settings as TttSettings).schedule, (linearArc.settings as TttSettings).warmup], ['linear', 0]);
+  // Any other task's inner loop (settings without a schedule, as knowledge incorporation's): linear
+  // decay from the full lr, no warmup, as before.
+  const rows = plain.rows;
+  const knowledgeLike: SealTask<ArcContext> = {
+    name: 'plain', contextId: (c) => c.id, selfEditPrompt: () => '',
+    plan: (_c, _e, defaults) => ({ ok: true, rows, settings: defaults }),
+    evaluate: async () => ({ reward: 0, details: null, tokensGenerated: 0 }),
+  };
+  const linear: number[] = [];
+  await innerLoop(tiny, knowledgeLike, c6150, '', { ...bare, lr, epochs: 1 }, 5, { onStep: (s) => linear.push(s.lr) });
+  assert.equal(linear.length, 15);
+  linear.forEach((x, s) => assert.ok(Math.abs(x - (lr * (15 - s)) / 15) < 1e-15, `step ${s + 1}: lr ${x}`));
+});
+

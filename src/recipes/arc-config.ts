@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigFieldError, readConfigFile, resolveConfig, type FieldRule } from '../config/config.js';
 import { LORA_TARGETS } from '../lora/lora.js';
+import type { ScheduleName } from '../train/optimizer.js';
 import { AUGMENTER_GROUP_NAMES } from '../tasks/arc/augment.js';
 import { ARC_FILES } from '../tasks/arc/data.js';
 import { TRAINING_STRATEGIES } from '../tasks/arc/self-edit.js';
@@ -55,11 +56,17 @@ export const ARC_DEFAULTS = {
   },
   /** §3.2: vLLM sampling of self-edits. */
   sampling: { temperature: 0.8, topP: 1, maxNewTokens: 128 },
-  /** §5: LoRA and batch of test-time training; lr, epochs and loss come from each self-edit. */
+  /**
+   * §5: LoRA, batch and learning-rate schedule of test-time training (HF Trainer, cosine after 11
+   * warmup steps); lr, epochs and loss come from each self-edit.
+   */
   ttt: {
     lr: ARC_TTT_DEFAULTS.lr, epochs: ARC_TTT_DEFAULTS.epochs, batchSize: ARC_TTT_DEFAULTS.batchSize, gradAccum: ARC_TTT_DEFAULTS.gradAccum,
     rank: ARC_TTT_DEFAULTS.rank, alpha: ARC_TTT_DEFAULTS.alpha, dropout: ARC_TTT_DEFAULTS.dropout, targets: [...ARC_TTT_DEFAULTS.targets],
     completionOnly: ARC_TTT_DEFAULTS.completionOnly,
+    schedule: ARC_TTT_DEFAULTS.schedule,
+    /** Optimizer steps of linear warmup from 0 (HF `warmup_steps`). */
+    warmup: ARC_TTT_DEFAULTS.warmup,
   },
   /** §7: one round, 15 self-edits for each training task. */
   restem: { rounds: 1, samplesPerContext: 15 },
@@ -89,6 +96,7 @@ export const ARC_DEFAULTS = {
 export type ArcConfig = typeof ARC_DEFAULTS;
 
 const int = (min: number): FieldRule => ({ integer: true, min });
+const SCHEDULES: readonly ScheduleName[] = ['constant', 'linear', 'cosine'];
 
 const RULES: Record<string, FieldRule> = {
   seed: int(0),
@@ -100,6 +108,7 @@ const RULES: Record<string, FieldRule> = {
   'sampling.temperature': { min: 0 }, 'sampling.topP': { min: 0, max: 1 }, 'sampling.maxNewTokens': int(1),
   'ttt.lr': { min: 0 }, 'ttt.epochs': int(1), 'ttt.batchSize': int(1), 'ttt.gradAccum': int(1), 'ttt.rank': int(1),
   'ttt.alpha': { min: 0 }, 'ttt.dropout': { min: 0, max: 0.99 }, 'ttt.targets': { eachOf: LORA_TARGETS },
+  'ttt.schedule': { oneOf: SCHEDULES }, 'ttt.warmup': int(0),
   'restem.rounds': int(0), 'restem.samplesPerContext': int(1),
   'sft.rank': int(1), 'sft.alpha': { min: 0 }, 'sft.dropout': { min: 0, max: 0.99 }, 'sft.targets': { eachOf: LORA_TARGETS },
   'sft.lr': { min: 0 }, 'sft.epochs': int(1), 'sft.batchSize': int(1), 'sft.gradAccum': int(1),

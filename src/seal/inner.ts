@@ -5,7 +5,7 @@ import type { LoadedModel } from '../model/load.js';
 import { generate } from '../generate/generate.js';
 import { LoraAdapter, type LoraTarget } from '../lora/lora.js';
 import { tokenizeRow } from '../train/data.js';
-import { train } from '../train/trainer.js';
+import { train, type StepReport } from '../train/trainer.js';
 import type { Evaluation, InnerTrainSettings, SealTask } from './task.js';
 
 export interface SamplingConfig {
@@ -35,6 +35,11 @@ export function sampleSelfEdits<C>(
   return contexts.map((_, i) => outputs.slice(i * k, (i + 1) * k).map((o) => ({ text: (o.text ?? '').trim(), tokens: o.tokens.length })));
 }
 
+export interface InnerLoopHooks {
+  /** Called after every optimizer step of the inner loop's training. */
+  onStep?: (report: StepReport) => void;
+}
+
 export interface InnerResult {
   /** null when the self-edit could not be used (reward 0, recorded as such). */
   reward: number;
@@ -51,6 +56,7 @@ export interface InnerResult {
 /** Finetunes a fresh adapter on what the self-edit says, scores the updated model, detaches. */
 export async function innerLoop<C>(
   base: LoadedModel, task: SealTask<C>, context: C, selfEdit: string, defaults: InnerTrainSettings, seed: number,
+  hooks: InnerLoopHooks = {},
 ): Promise<InnerResult> {
   const start = performance.now();
   const plan = task.plan(context, selfEdit, defaults);
@@ -58,6 +64,7 @@ export async function innerLoop<C>(
     return { reward: 0, invalid: plan.reason, evaluation: null, tokensTrained: 0, trainSteps: 0, finalLoss: null, seconds: (performance.now() - start) / 1000 };
   }
   const s = plan.settings;
+  const { schedule = 'linear', warmup = 0 } = s;
   const tokenizer = base.tokenizer!;
   const examples = plan.rows.map((row) => tokenizeRow(row, tokenizer, { completionOnly: s.completionOnly }));
   const adapter = LoraAdapter.create(base.model, { rank: s.rank, alpha: s.alpha, dropout: s.dropout, targets: s.targets as LoraTarget[] }, seed);
@@ -67,8 +74,8 @@ export async function innerLoop<C>(
     const steps = s.maxSteps !== undefined ? Math.min(s.maxSteps, epochSteps * s.epochs) : undefined;
     const result = train(base.model, adapter.parameters(), examples, {
       lr: s.lr, epochs: s.epochs, steps, batchSize: s.batchSize, gradAccum: s.gradAccum, optimizer: 'adamw',
-      schedule: 'linear', maxGradNorm: 1, seed, padId: tokenizer.eosId ?? 0,
-      beforeMicroBatch: (i) => { adapter.dropoutSeed = seed * 7919 + i; },
+      schedule, warmup, maxGradNorm: 1, seed, padId: tokenizer.eosId ?? 0,
+      beforeMicroBatch: (i) => { adapter.dropoutSeed = seed * 7919 + i; }, onStep: hooks.onStep,
     });
     const evaluation = await task.evaluate(base, context);
     const trained = result.steps.length ? result.steps[result.steps.length - 1]!.tokens : 0;

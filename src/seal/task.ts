@@ -4,6 +4,7 @@
 // restem.ts know nothing else about the domain.
 import type { LoadedModel } from '../model/load.js';
 import type { TrainingRow } from '../train/data.js';
+import type { ScheduleName } from '../train/optimizer.js';
 
 /** Inner-loop training settings: the run's defaults, possibly overridden by a self-edit (ARC). */
 export interface InnerTrainSettings {
@@ -18,6 +19,13 @@ export interface InnerTrainSettings {
   completionOnly: boolean;
   /** Cap on optimizer steps (ARC's TTT); undefined = no cap. */
   maxSteps?: number;
+  /**
+   * Learning-rate schedule; absent: linear decay with no warmup (the knowledge inner loop). ARC's
+   * TTT uses cosine after 11 warmup steps (arc.md §5).
+   */
+  schedule?: ScheduleName;
+  /** Warmup optimizer steps (HF `warmup_steps`); default 0. */
+  warmup?: number;
 }
 
 /** What a self-edit turns into: training rows and settings, or a reason it is unusable. */

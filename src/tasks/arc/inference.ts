@@ -128,27 +128,109 @@ export function modelAnswerer(model: LoadedModel, options: ModelAnswererOptions)
   };
 }
 
-// ---- Voting (§6.4) ------------------------------------------------------------------------------
+// ---- Python's set order (§6.4) ------------------------------------------------------------------
+//
+// The official vote ranks the distinct grids of `set(outputs)` (tuples of tuples of ints), the
+// rows of `set(rows)` and the shapes of `set(shapes)` in the set's iteration order, so that order
+// decides every tie (max and argmax take the first; the stable argsort keeps equal counts in it).
+// CPython does not salt the hashes of ints and tuples (only str and bytes hashes change with
+// PYTHONHASHSEED), so the order is fixed: the slot order of CPython's open-addressing set table
+// after adding the items in list order. Emulated exactly below (CPython >= 3.8's tuple hash,
+// Objects/setobject.c's probing and resizing).
 
-interface Tally {
-  grid: Grid;
+const MASK64 = (1n << 64n) - 1n;
+const XXPRIME_1 = 11400714785074694791n;
+const XXPRIME_2 = 14029467366897019727n;
+const XXPRIME_5 = 2870177450012600261n;
+const LINEAR_PROBES = 9;
+const PERTURB_SHIFT = 5n;
+
+/** CPython's hash of an int, as an unsigned 64-bit value (exact for every safe integer). */
+function pyIntHash(n: number): bigint {
+  return BigInt.asUintN(64, BigInt(n === -1 ? -2 : n));
+}
+
+/** CPython's `tuplehash` (xxHash-based, 3.8+) of a tuple whose items hash to `lanes`, unsigned 64-bit. */
+export function pyTupleHash(lanes: readonly bigint[]): bigint {
+  let acc = XXPRIME_5;
+  for (const lane of lanes) {
+    acc = (acc + lane * XXPRIME_2) & MASK64;
+    acc = ((acc << 31n) | (acc >> 33n)) & MASK64;
+    acc = (acc * XXPRIME_1) & MASK64;
+  }
+  acc = (acc + (BigInt(lanes.length) ^ (XXPRIME_5 ^ 3527539n))) & MASK64;
+  return acc === MASK64 ? 1546275796n : acc;
+}
+
+/** hash(tuple(row)) for a row of ints. */
+export function pyRowHash(row: readonly number[]): bigint {
+  return pyTupleHash(row.map(pyIntHash));
+}
+
+/** hash(to_tuple(grid)): a tuple of row tuples, as the official code votes on. */
+export function pyGridHash(grid: Grid): bigint {
+  return pyTupleHash(grid.map(pyRowHash));
+}
+
+export interface SetEntry<T> {
+  item: T;
   key: string;
+  /** How often the item occurs in the list (`list.count`). */
   count: number;
 }
 
 /**
- * Distinct grids with their counts, in first-occurrence order: our deterministic stand-in for
- * the Python set order the official code iterates (hash-dependent, §9 quirks 1 and 8).
+ * `list(set(items))` as CPython orders it, each distinct item (the first of its equals) with its
+ * count. `key` decides equality, `hash` is CPython's hash of the item.
  */
-function tally(grids: readonly Grid[]): Tally[] {
-  const byKey = new Map<string, Tally>();
-  for (const grid of grids) {
-    const key = gridKey(grid);
-    const seen = byKey.get(key);
-    if (seen) seen.count++;
-    else byKey.set(key, { grid, key, count: 1 });
+export function pySetOrder<T>(items: readonly T[], key: (item: T) => string, hash: (item: T) => bigint): SetEntry<T>[] {
+  interface Slot extends SetEntry<T> { hash: bigint }
+  let mask = 7;
+  let table: (Slot | undefined)[] = new Array<Slot | undefined>(mask + 1);
+  let fill = 0;
+  // set_add_entry / set_insert_clean: slot hash & mask, then up to LINEAR_PROBES neighbours when
+  // they fit before the table's end, then the perturbed jump. Without deletions the first empty
+  // slot of that sequence is where a new key goes (an equal key would have been met before it).
+  const place = (t: (Slot | undefined)[], m: number, slot: Slot): void => {
+    let i = Number(slot.hash & BigInt(m));
+    let perturb = slot.hash;
+    for (;;) {
+      if (!t[i]) { t[i] = slot; return; }
+      if (i + LINEAR_PROBES <= m) {
+        for (let j = 1; j <= LINEAR_PROBES; j++) if (!t[i + j]) { t[i + j] = slot; return; }
+      }
+      perturb >>= PERTURB_SHIFT;
+      i = Number((BigInt(i) * 5n + 1n + perturb) & BigInt(m));
+    }
+  };
+  const byKey = new Map<string, Slot>();
+  for (const item of items) {
+    const k = key(item);
+    const seen = byKey.get(k);
+    if (seen) { seen.count++; continue; }
+    const slot: Slot = { item, key: k, count: 1, hash: hash(item) };
+    byKey.set(k, slot);
+    place(table, mask, slot);
+    fill++;
+    if (fill * 5 >= mask * 3) {
+      // set_table_resize(so, used > 50000 ? used * 2 : used * 4): the smallest power of 2 above it.
+      const minUsed = byKey.size > 50000 ? byKey.size * 2 : byKey.size * 4;
+      let size = 8;
+      while (size <= minUsed) size *= 2;
+      const old = table;
+      table = new Array<Slot | undefined>(size);
+      mask = size - 1;
+      for (const s of old) if (s) place(table, mask, s);
+    }
   }
-  return [...byKey.values()];
+  return table.filter((s): s is Slot => s !== undefined).map(({ item, key: k, count }) => ({ item, key: k, count }));
+}
+
+// ---- Voting (§6.4) ------------------------------------------------------------------------------
+
+/** The distinct grids of a list in Python's set order, with their counts (the official `unique_outputs`, `counts`). */
+function tally(grids: readonly Grid[]): { grid: Grid; key: string; count: number }[] {
+  return pySetOrder(grids, gridKey, pyGridHash).map((e) => ({ grid: e.item, key: e.key, count: e.count }));
 }
 
 /** The first of the most frequent (Python's max over counts, and NumPy's argmax). */
@@ -158,21 +240,18 @@ function mostFrequent<T extends { count: number }>(items: readonly T[]): T {
 
 /**
  * Row-majority grid: the most common shape (h, w); row r is the most common row r among the
- * grids that have a row r of width w. May be a grid no prediction produced.
+ * grids that have a row r of width w. May be a grid no prediction produced. Ties go to the first
+ * in Python's set order of the shapes, and of the rows.
  */
 export function rowMajority(grids: readonly Grid[]): Grid {
-  const shapes = new Map<string, { h: number; w: number; count: number }>();
-  for (const g of grids) {
-    const key = `${g.length}x${g[0]!.length}`;
-    const s = shapes.get(key);
-    if (s) s.count++;
-    else shapes.set(key, { h: g.length, w: g[0]!.length, count: 1 });
-  }
-  const { h, w } = mostFrequent([...shapes.values()]);
+  const shapes = pySetOrder(
+    grids.map((g) => [g.length, g[0]!.length] as const), (s) => `${s[0]}x${s[1]}`, (s) => pyTupleHash([pyIntHash(s[0]), pyIntHash(s[1])]),
+  );
+  const [h, w] = mostFrequent(shapes).item;
   const rows: Grid = [];
   for (let r = 0; r < h; r++) {
-    const candidates = grids.filter((g) => g.length > r && g[r]!.length === w).map((g) => [g[r]!]);
-    rows.push(mostFrequent(tally(candidates)).grid[0]!.slice());
+    const candidates = grids.filter((g) => g.length > r && g[r]!.length === w).map((g) => g[r]!);
+    rows.push(mostFrequent(pySetOrder(candidates, (row) => row.join(','), pyRowHash)).item.slice());
   }
   return rows;
 }
@@ -183,10 +262,11 @@ export function columnMajority(grids: readonly Grid[]): Grid {
 }
 
 /**
- * §6.4 top-3 (`get_all_type_of_votingsv2`): the most common grid, then the second and third by
- * a stable ascending sort of the counts (among equal counts the later one ranks higher); a second
- * equal to the first is replaced by the row (else column) majority, a third equal to either by
- * the row majority if it differs from both, else the column majority. null for no grids.
+ * §6.4 top-3 (`get_all_type_of_votingsv2`): over the distinct grids in Python's set order, the
+ * first most common grid, then the second and third by a stable ascending sort of the counts
+ * (among equal counts the later one in set order ranks higher); a second equal to the first is
+ * replaced by the row (else column) majority, a third equal to either by the row majority if it
+ * differs from both, else the column majority. null for no grids.
  */
 export function topThree(grids: readonly Grid[]): [Grid, Grid, Grid] | null {
   if (grids.length === 0) return null;
@@ -226,11 +306,14 @@ export interface VotablePrediction {
  * Attempts = (C1, C2), possibly the same grid twice; (null, null) without predictions.
  */
 export function vote(predictions: readonly VotablePrediction[]): [Grid | null, Grid | null] {
-  const groups = new Map<string, Grid[]>([['all', predictions.map((p) => p.output)]]);
+  const groups = new Map<string, Grid[]>();
   for (const p of predictions) {
     if (!groups.has(p.inverter)) groups.set(p.inverter, []);
     groups.get(p.inverter)!.push(p.output);
   }
+  // `all` as the official code lists it: the groups concatenated in order of first appearance
+  // (the list order decides where colliding hashes land in the set, so it can decide ties).
+  groups.set('all', [...groups.values()].flat());
   const candidates = VOTING_GROUPS.flatMap((name) => {
     const group = groups.get(name);
     return group && group.length ? topThree(group)! : [];

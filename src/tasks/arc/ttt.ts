@@ -17,14 +17,19 @@ export const MAX_TTT_EXAMPLES = 250;
 /** §3.3 rule 6: more optimiser steps than this and the official code does not train. */
 export const MAX_TTT_STEPS = 375;
 
+/** TTT settings: the inner loop's, with the learning-rate schedule (§5: cosine, 11 warmup steps). */
+export type TttSettings = InnerTrainSettings;
+
 /**
  * §5's fixed TTT settings (LoRA r 128, alpha 16, no dropout, q/v/gate/down/up, batch 2, no
- * accumulation); lr, epochs and the loss mask come from each self-edit. The cosine schedule with 11
- * warmup steps is not expressible in InnerTrainSettings (innerLoop's schedule is fixed).
+ * accumulation, HF Trainer's cosine schedule after `warmup_steps=11`: the lr rises linearly from 0
+ * over the first 11 optimizer steps, then decays to 0 along a half cosine); lr, epochs and the loss
+ * mask come from each self-edit.
  */
-export const ARC_TTT_DEFAULTS: InnerTrainSettings = {
+export const ARC_TTT_DEFAULTS: InnerTrainSettings & Required<Pick<InnerTrainSettings, 'schedule' | 'warmup'>> = {
   lr: 1e-4, epochs: 2, batchSize: 2, gradAccum: 1, rank: 128, alpha: 16, dropout: 0,
   targets: ['q_proj', 'v_proj', 'gate_proj', 'down_proj', 'up_proj'], completionOnly: false,
+  schedule: 'cosine', warmup: 11,
 };
 
 export interface TttPlanOptions {
@@ -66,7 +71,7 @@ export type TttNote = {
 };
 
 export type TttPlan =
-  | { ok: true; rows: TttRow[]; settings: InnerTrainSettings; note: TttNote }
+  | { ok: true; rows: TttRow[]; settings: TttSettings; note: TttNote }
   | { ok: false; reason: string };
 
 /**
@@ -74,10 +79,11 @@ export type TttPlan =
  * never used). Unusable, with the reason: no example survives the token limit (§4.4: the self-edit
  * is skipped), or epochs × examples // batch exceeds the step budget (§3.3 rule 6: the official code
  * then trains 0 epochs, i.e. evaluates the unchanged model; we report it as unusable, reward 0, as
- * parseSelfEdit does for the other cases the official code turns into 0 epochs).
+ * parseSelfEdit does for the other cases the official code turns into 0 epochs). The schedule is
+ * the defaults' when they name one, else §5's (cosine, 11 warmup steps).
  */
 export function planTtt(
-  train: readonly ArcExample[], config: ArcSelfEditConfig, defaults: InnerTrainSettings, options: TttPlanOptions,
+  train: readonly ArcExample[], config: ArcSelfEditConfig, defaults: TttSettings, options: TttPlanOptions,
 ): TttPlan {
   const { tokenizer, maxTokens = MAX_SEQUENCE_TOKENS, maxExamples = MAX_TTT_EXAMPLES, maxSteps = MAX_TTT_STEPS, seed = 0 } = options;
   const groups = enabledGroups(config);
@@ -109,8 +115,10 @@ export function planTtt(
       reason: `${epochs} epochs × ${tasks.length} examples at batch ${batch} = ${steps} steps, over the ${maxSteps}-step budget`,
     };
   }
-  const settings: InnerTrainSettings = {
+  const settings: TttSettings = {
     ...defaults,
+    schedule: defaults.schedule ?? ARC_TTT_DEFAULTS.schedule,
+    warmup: defaults.warmup ?? ARC_TTT_DEFAULTS.warmup,
     lr: config.learningRate,
     epochs,
     completionOnly: config.strategy === 'train_using_output_tokens',
