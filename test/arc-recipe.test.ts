@@ -20,7 +20,8 @@ import { taskMessages } from '../src/tasks/arc/grid-text.js';
 import { SELF_EDIT_SYSTEM_MESSAGE, selfEditUserMessage } from '../src/tasks/arc/self-edit.js';
 import { arcContexts, type ArcContext } from '../src/tasks/arc/task.js';
 import { loadArcConfig } from '../src/recipes/arc-config.js';
-import { arcRestEmRound, loadArcData, makeArcTask, oracleConfigs, type ArcSummary } from '../src/recipes/arc.js';
+import { arcRestEmRound, loadArcData, makeArcTask, oracleConfigs, tttDefaults, type ArcSummary } from '../src/recipes/arc.js';
+import type { TttSettings } from '../src/tasks/arc/ttt.js';
 import { writeReport } from '../src/report/report.js';
 
 const bin = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
@@ -233,6 +234,10 @@ test('the defaults are the paper\'s numbers; config errors name the file and the
   assert.deepEqual([d.sampling.temperature, d.sampling.maxNewTokens], [0.8, 128]);
   assert.deepEqual([d.sft.rank, d.sft.alpha, d.sft.epochs, d.sft.batchSize, d.sft.lr], [16, 16, 8, 5, 5e-5]);
   assert.deepEqual([d.ttt.rank, d.ttt.alpha, d.ttt.batchSize, d.task.maxSteps, d.task.maxTttExamples], [128, 16, 2, 375, 250]);
+  // §5: HF Trainer's cosine schedule after 11 warmup steps, passed on to every TTT run.
+  assert.deepEqual([d.ttt.schedule, d.ttt.warmup], ['cosine', 11]);
+  const settings = tttDefaults(d) as TttSettings;
+  assert.deepEqual([settings.schedule, settings.warmup], ['cosine', 11]);
   const data = await loadArcData(d);
   assert.equal(data.train.length, 13, '12 training tasks, 44f52bb0 with two test inputs');
   assert.equal(new Set(data.eval.map((c) => c.id.split('-')[0])).size, 8);
@@ -248,6 +253,8 @@ test('the defaults are the paper\'s numbers; config errors name the file and the
   rejects('oracle: { epochs: [] }\n', /field 'oracle\.epochs' must not be empty/);
   rejects('oracle: { groups: [basic, colour] }\n', /field 'oracle\.groups' has 'colour'/);
   rejects('eval: { conditions: [icl, magic] }\n', /field 'eval\.conditions' has 'magic'/);
+  rejects('ttt: { schedule: step }\n', /field 'ttt\.schedule' must be one of constant, linear, cosine, got "step"/);
+  rejects('ttt: { warmup: 2.5 }\n', /field 'ttt\.warmup' must be an integer/);
   rejects('restem: { samplesPerContext: 0 }\n', /field 'restem\.samplesPerContext' must be >= 1/);
   rejects('data: { trainChallenges: c.json }\n', /field 'data\.trainSolutions' is required with data\.trainChallenges/);
   rejects('data: { evalSet: secret }\n', /field 'data\.evalSet' must be one of/);
@@ -259,12 +266,17 @@ test('the defaults are the paper\'s numbers; config errors name the file and the
   assert.equal(seal('arc', 'fit').status, 2, 'an unknown mode is a usage error');
 });
 
-test('data.synthetic asks for the mini-ARC generator, by field, while it does not exist', {
-  skip: existsSync(fileURLToPath(new URL('../src/tasks/arc-synthetic/index.js', import.meta.url))) && 'the generator exists now',
-}, async () => {
-  const bad = join(root, 'synthetic.yaml');
-  writeFileSync(bad, 'data: { synthetic: { seed: 0 } }\n');
-  await assert.rejects(loadArcData(loadArcConfig(bad)), /field 'data\.synthetic' needs the synthetic mini-ARC generator/);
+test('data.synthetic runs the mini-ARC generator: picked tasks become contexts; unknown fields are named', async () => {
+  const file = join(root, 'synthetic.yaml');
+  writeFileSync(file, 'data: { synthetic: { seed: 3, pretrainTasks: 4, trainTasks: 6, evalTasks: 5, pick: { seed: 1, train: 3, eval: 2 } } }\n');
+  const data = await loadArcData(loadArcConfig(file));
+  // One context per test input; mini-ARC tasks have one test pair each.
+  assert.equal(data.train.length, 3);
+  assert.equal(data.eval.length, 2);
+  const again = await loadArcData(loadArcConfig(file));
+  assert.deepEqual(again.eval.map((c) => c.id), data.eval.map((c) => c.id), 'the same seeds give the same tasks');
+  writeFileSync(file, 'data: { synthetic: { seed: 3, sizes: 4 } }\n');
+  await assert.rejects(loadArcData(loadArcConfig(file)), /data\.synthetic\.sizes/);
 });
 
 const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));

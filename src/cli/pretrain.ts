@@ -1,6 +1,6 @@
 // `seal pretrain --preset NAME`: train a shipped model from scratch (see src/pretrain/presets.ts).
 import { fileURLToPath } from 'node:url';
-import { PRESETS } from '../pretrain/presets.js';
+import { PRESETS, isArcPreset } from '../pretrain/presets.js';
 import { pretrain } from '../pretrain/pretrain.js';
 import { measureRecall, recallSection } from '../pretrain/recall.js';
 import { appendFileSync } from 'node:fs';
@@ -21,13 +21,15 @@ export async function pretrainCommand(argv: string[]): Promise<number> {
     progress.update(s.step, `loss ${s.loss.toFixed(3)} lr ${s.lr.toExponential(1)} ${(s.tokens / s.seconds).toFixed(0)} tok/s`, s.seconds);
   });
   (progress as Progress | null)?.done();
-  const recall = await measureRecall(result.dir, preset);
-  appendFileSync(join(result.dir, 'README.md'), recallSection(recall));
+  // Recall is a knowledge measurement; ARC models have none.
+  const recall = isArcPreset(preset) ? null : await measureRecall(result.dir, preset);
+  if (recall) appendFileSync(join(result.dir, 'README.md'), recallSection(recall));
   const last = result.steps[result.steps.length - 1]!;
   if (values.json) {
     console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length, recall }));
   } else {
-    console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min; QA accuracy ${(100 * recall.qaPeople).toFixed(1)}% (QA people), ${(100 * recall.bioOnlyPeople).toFixed(1)}% (bio-only people)`);
+    const qa = recall ? `; QA accuracy ${(100 * recall.qaPeople).toFixed(1)}% (QA people), ${(100 * recall.bioOnlyPeople).toFixed(1)}% (bio-only people)` : '';
+    console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min${qa}`);
   }
   return 0;
 }

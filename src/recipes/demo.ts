@@ -1,7 +1,7 @@
 // `seal demo`: the whole knowledge-incorporation method on the shipped tiny model and the synthetic
 // benchmark, offline, in minutes: baselines, ReST-EM rounds, SEAL's final accuracy, the report.
 // The inner-loop and RL settings are the paper's, scaled to a ~1M-parameter model.
-import { PRESETS } from '../pretrain/presets.js';
+import { KNOWLEDGE_PRESETS } from '../pretrain/presets.js';
 import { KNOWLEDGE_DEFAULTS, type KnowledgeConfig } from './knowledge-config.js';
 import { DEFAULT_MODEL_DIR, runKnowledge, type KnowledgeSummary } from './knowledge.js';
 import { existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ export interface DemoOptions {
 
 export function demoConfig(options: DemoOptions = {}): KnowledgeConfig {
   const quick = options.quick ?? false;
-  const tiny = PRESETS.tiny!;
+  const tiny = KNOWLEDGE_PRESETS.tiny!;
   return {
     ...KNOWLEDGE_DEFAULTS,
     name: quick ? 'demo-quick' : 'demo',

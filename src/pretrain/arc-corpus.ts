@@ -1,0 +1,152 @@
+// The in-domain pretraining corpus of the tiny ARC model: documents built from the mini-ARC
+// *pretrain* split (src/tasks/arc-synthetic), rendered exactly as ARC inference and test-time
+// training render them (src/tasks/arc/grid-text.ts through the model's chat template), so that
+// pretraining teaches the very format the model is later queried and finetuned in:
+//  - problem documents: 0-2 demonstrations of a task, a query grid and its answer, i.e. the
+//    training text of a TTT example (query prompt + "<answer grid>#" + what the template appends);
+//  - self-edit documents: the self-edit prompt of a task (spec arc.md §3.1, through the chat
+//    template as ArcTask.selfEditPrompt renders it for a non-Llama-3 vocabulary) followed by a
+//    configuration drawn uniformly from a configuration space, as JSON in the layout of the prompt's
+//    own example; so the untrained policy writes diverse, parseable configurations.
+// Seeded per task: a task's documents depend only on the corpus seed and the task.
+import { Template } from '@huggingface/jinja';
+import { AUGMENTER_GROUP_NAMES } from '../tasks/arc/augment.js';
+import type { ArcExample, ArcTask } from '../tasks/arc/data.js';
+import { renderTrainingPair, type ChatRenderer } from '../tasks/arc/grid-text.js';
+import { SELF_EDIT_SYSTEM_MESSAGE, TRAINING_STRATEGIES, selfEditUserMessage } from '../tasks/arc/self-edit.js';
+import { Rng } from '../tasks/synthetic/people.js';
+import { CHATML_TEMPLATE } from '../tokenizer/train-bpe.js';
+
+/** What a self-edit may choose: every flag and strategy, and these learning rates and epoch counts. */
+export interface ArcSelfEditSpace {
+  learningRates: number[];
+  epochs: number[];
+}
+
+export const DEFAULT_SELF_EDIT_SPACE: ArcSelfEditSpace = {
+  learningRates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+  epochs: [1, 2, 3, 4, 5],
+};
+
+export interface ArcCorpusOptions {
+  /** Seed of the document draws (default 0). */
+  seed?: number;
+  /** Problem documents per pretraining task (default 4). */
+  problemsPerTask?: number;
+  /**
+   * Relative weights of 0, 1, 2, ... demonstrations before the query (default [1, 2, 2]: a single
+   * pair, or one or two demonstrations + query + answer). Clipped to the pairs a task has.
+   */
+  shotWeights?: number[];
+  /** Share of tasks that also get self-edit demonstrations (default 0.25). */
+  selfEditTaskFraction?: number;
+  /** Self-edit demonstrations per such task (default 1). */
+  selfEditsPerTask?: number;
+  selfEditSpace?: ArcSelfEditSpace;
+}
+
+export type ResolvedArcCorpusOptions = Required<ArcCorpusOptions>;
+
+export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): ResolvedArcCorpusOptions {
+  const o: ResolvedArcCorpusOptions = {
+    seed: options.seed ?? 0,
+    problemsPerTask: options.problemsPerTask ?? 4,
+    shotWeights: options.shotWeights ?? [1, 2, 2],
+    selfEditTaskFraction: options.selfEditTaskFraction ?? 0.25,
+    selfEditsPerTask: options.selfEditsPerTask ?? 1,
+    selfEditSpace: options.selfEditSpace ?? DEFAULT_SELF_EDIT_SPACE,
+  };
+  if (!(Number.isInteger(o.problemsPerTask) && o.problemsPerTask >= 0)) throw new Error(`arc corpus: problemsPerTask must be an integer >= 0, got ${o.problemsPerTask}`);
+  if (o.shotWeights.length === 0 || o.shotWeights.some((w) => !(w >= 0)) || !o.shotWeights.some((w) => w > 0)) {
+    throw new Error(`arc corpus: shotWeights must be non-negative with one positive, got ${JSON.stringify(o.shotWeights)}`);
+  }
+  if (!(o.selfEditTaskFraction >= 0 && o.selfEditTaskFraction <= 1)) throw new Error(`arc corpus: selfEditTaskFraction must be in [0, 1], got ${o.selfEditTaskFraction}`);
+  if (o.selfEditSpace.learningRates.length === 0 || o.selfEditSpace.epochs.length === 0) throw new Error('arc corpus: the self-edit space needs learning rates and epochs');
+  return o;
+}
+
+export type ArcCorpusKind = 'problem' | 'selfedit';
+
+export interface ArcCorpusDocument {
+  kind: ArcCorpusKind;
+  /** The mini-ARC task it was drawn from. */
+  task: string;
+  /** Problem documents: demonstrations shown before the query. */
+  shots?: number;
+  /** The text the model reads (the trainer appends EOS). */
+  text: string;
+}
+
+/**
+ * The chat template every pretrained tokenizer carries (train-bpe.ts CHATML_TEMPLATE), usable
+ * before the tokenizer exists; renders exactly what Tokenizer.renderChat renders for it.
+ */
+export function chatmlRenderer(): ChatRenderer {
+  const template = new Template(CHATML_TEMPLATE);
+  return {
+    renderChat: (messages, { addGenerationPrompt = true } = {}) => template.render({ messages, add_generation_prompt: addGenerationPrompt }),
+  };
+}
+
+/** A problem document: the TTT training text of (demonstrations → query), prompt and answer joined. */
+export function problemDocument(chat: ChatRenderer, demonstrations: readonly ArcExample[], query: ArcExample): string {
+  const { prompt, completion } = renderTrainingPair(chat, demonstrations, query);
+  return prompt + completion;
+}
+
+/** §3.1's prompt as ArcTask.selfEditPrompt renders it for a tokenizer with a (non-Llama-3) chat template. */
+export function selfEditPromptText(chat: ChatRenderer, train: readonly ArcExample[]): string {
+  return chat.renderChat([{ role: 'system', content: SELF_EDIT_SYSTEM_MESSAGE }, { role: 'user', content: selfEditUserMessage(train) }], { addGenerationPrompt: true });
+}
+
+/** A configuration drawn uniformly from the space, as JSON laid out like the prompt's example. */
+export function randomSelfEdit(rng: Rng, space: ArcSelfEditSpace = DEFAULT_SELF_EDIT_SPACE): string {
+  const dataGeneration = Object.fromEntries(AUGMENTER_GROUP_NAMES.map((g) => [`use_${g}_augmentations`, rng.chance(0.5)]));
+  return JSON.stringify({
+    data_generation: dataGeneration,
+    training: { strategy: rng.pick(TRAINING_STRATEGIES), learning_rate: rng.pick(space.learningRates), num_train_epochs: rng.pick(space.epochs) },
+  }, null, 2);
+}
+
+/**
+ * The corpus of the pretraining tasks. Every example of a task (its train pairs and its test
+ * pair, whose answer is known for the pretrain split) can be a query; the demonstrations are
+ * drawn from the task's other examples, in random order.
+ */
+export function buildArcCorpus(tasks: readonly ArcTask[], options: ArcCorpusOptions = {}, chat: ChatRenderer = chatmlRenderer()): ArcCorpusDocument[] {
+  const o = resolveArcCorpusOptions(options);
+  const docs: ArcCorpusDocument[] = [];
+  for (const task of tasks) {
+    const rng = new Rng(`arc-corpus:${o.seed}:${task.id}`);
+    const pairs = [...task.train, ...task.test];
+    for (let d = 0; d < o.problemsPerTask; d++) {
+      const q = rng.int(pairs.length);
+      const others = pairs.filter((_, i) => i !== q);
+      const shots = Math.min(rng.weighted(o.shotWeights), others.length);
+      docs.push({ kind: 'problem', task: task.id, shots, text: problemDocument(chat, rng.sample(others, shots), pairs[q]!) });
+    }
+    if (rng.chance(o.selfEditTaskFraction)) {
+      const prompt = selfEditPromptText(chat, task.train);
+      for (let s = 0; s < o.selfEditsPerTask; s++) {
+        docs.push({ kind: 'selfedit', task: task.id, text: prompt + randomSelfEdit(rng, o.selfEditSpace) });
+      }
+    }
+  }
+  return docs;
+}
+
+export interface ArcCorpusStats {
+  byKind: Record<ArcCorpusKind, { documents: number; characters: number }>;
+  /** Problem documents by number of demonstrations. */
+  byShots: Record<string, number>;
+}
+
+export function arcCorpusStats(docs: readonly ArcCorpusDocument[]): ArcCorpusStats {
+  const stats: ArcCorpusStats = { byKind: { problem: { documents: 0, characters: 0 }, selfedit: { documents: 0, characters: 0 } }, byShots: {} };
+  for (const d of docs) {
+    stats.byKind[d.kind].documents++;
+    stats.byKind[d.kind].characters += d.text.length;
+    if (d.shots !== undefined) stats.byShots[d.shots] = (stats.byShots[d.shots] ?? 0) + 1;
+  }
+  return stats;
+}
