@@ -68,11 +68,11 @@ export interface CorpusOptions {
   /** (c) Fraction of the people with self-edit demonstrations. Default 0.5. */
   selfEditPeopleFraction?: number;
   /**
-   * (c) When > 0, the demonstrations are about this many new people who appear nowhere else in the
-   * corpus (nor in the benchmark), instead of a share of the pretraining people: their values can
-   * then only be copied from the passage in the prompt, which is what a self-edit about an unseen
-   * person needs (with known people the model learns to recall values from memory, and its
-   * self-edits about new people come out with invented values). Default 0.
+   * (c) Demonstrations about this many further people who appear nowhere else in the corpus (nor in
+   * the benchmark), besides those about the selfEditPeopleFraction share: their values can only be
+   * copied from the passage in the prompt, which is what a self-edit about an unseen person needs
+   * (with known people only, the model learns to recall values from memory, and its self-edits about
+   * new people come out with invented values). Default 0.
    */
   freshSelfEditPeople?: number;
   /** (c) Demonstrations per such person (each on a fresh passage). Default 1. */
@@ -113,7 +113,7 @@ export function expectedCorpusCounts(nPeople: number, options: CorpusOptions = {
   return {
     bio: nPeople * o.biosPerPerson,
     qa: Math.round(nPeople * o.qaPeopleFraction) * qaPerPerson,
-    selfedit: (o.freshSelfEditPeople > 0 ? o.freshSelfEditPeople : Math.round(nPeople * o.selfEditPeopleFraction)) * o.selfEditsPerPerson,
+    selfedit: (o.freshSelfEditPeople + Math.round(nPeople * o.selfEditPeopleFraction)) * o.selfEditsPerPerson,
   };
 }
 
@@ -145,9 +145,12 @@ export function buildCorpus(people: readonly Person[], options: CorpusOptions = 
   }
 
   const editRng = new Rng(`corpus-selfedit-${o.seed}`);
-  const editPeople = o.freshSelfEditPeople > 0
-    ? generatePeople(o.freshSelfEditPeople, `corpus-selfedit-people-${o.seed}`, { exclude: [...people, ...others].map((p) => p.fullName) })
-    : editRng.sample(people, Math.round(people.length * o.selfEditPeopleFraction));
+  const editPeople = [
+    ...editRng.sample(people, Math.round(people.length * o.selfEditPeopleFraction)),
+    ...(o.freshSelfEditPeople > 0
+      ? generatePeople(o.freshSelfEditPeople, `corpus-selfedit-people-${o.seed}`, { exclude: [...people, ...others].map((p) => p.fullName) })
+      : []),
+  ];
   const styleWeights = SELF_EDIT_STYLES.map((s) => o.styleWeights[s]);
   for (const p of editPeople) {
     for (let i = 0; i < o.selfEditsPerPerson; i++) {
