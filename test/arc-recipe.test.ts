@@ -120,6 +120,10 @@ test('seal arc train: every baseline and the round run once, logged, summarised;
   assert.deepEqual(s.counts.seal.map((c) => c.trials), [2]);
   assert.deepEqual(s.rounds.map((r) => [r.round, r.trials]), [[1, 4]]);
   assert.equal(s.oracleConfigurations, 2);
+  // Every TTT that trained logs its last training loss (a run that does not learn shows there).
+  const trained = entries.filter((e) => typeof e.trainSteps === 'number' && e.trainSteps > 0);
+  assert.ok(trained.length > 0);
+  for (const e of trained) assert.ok(typeof e.finalLoss === 'number' && Number.isFinite(e.finalLoss), `${e.key}: finalLoss ${String(e.finalLoss)}`);
   // The oracle's two configurations (basic, then none) really trained: 4 examples at batch 2 = 2 steps.
   const task = s.tasks[0]!;
   assert.equal(task.id, '66e6c45b-0');

@@ -47,6 +47,8 @@ export interface InnerLogEntry {
   tokensTrained: number;
   tokensGenerated: number;
   trainSteps: number;
+  /** Training loss of the inner loop's last step (null when it did not train). */
+  finalLoss?: number | null;
   seconds: number;
   details: unknown;
   settings?: InnerTrainSettings;
@@ -72,7 +74,7 @@ export async function loggedInnerLoop<C>(
     const r: InnerResult = await innerLoop(base, task, context, selfEdit, defaults, unitSeed(seed, key));
     return {
       context: task.contextId(context), selfEdit, reward: r.reward, invalid: r.invalid, tokensTrained: r.tokensTrained,
-      tokensGenerated: tokensGenerated + (r.evaluation?.tokensGenerated ?? 0), trainSteps: r.trainSteps,
+      tokensGenerated: tokensGenerated + (r.evaluation?.tokensGenerated ?? 0), trainSteps: r.trainSteps, finalLoss: r.finalLoss,
       seconds: r.seconds, details: r.evaluation?.details ?? null, settings: r.settings, note: r.note,
     };
   });
