@@ -121,6 +121,12 @@ inline void pack_b_generic(const BView& B, long p0, long kc, long j0, long cols,
 
 // =================================================================================================
 // AVX-512: 8×48 microkernel.
+// Software prefetch in the small-m transB kernels, which read R rows of W at once: R short
+// streams that restart every R rows, too short for the hardware prefetcher to train on. Default
+// (-1): each row's line one group (R rows) ahead, i.e. the line the same row slot reads next
+// group; > 0: that many bytes ahead within the row; 0: none. SEAL_SMALLM_PF overrides.
+static const long kSmallmPrefetch = [] { const char* v = std::getenv("SEAL_SMALLM_PF"); return v ? std::atol(v) : -1L; }();
+
 namespace k512 {
 constexpr int MR = 8, NR = 48;
 
@@ -373,7 +379,6 @@ SEAL_AVX512 inline __m512 hsum16(const __m512 s[16]) {
   return _mm512_permutexvar_ps(idx, d);
 }
 
-static const long kSmallmPrefetch = [] { const char* v = std::getenv("SEAL_SMALLM_PF"); return v ? std::atol(v) : 1024L; }();
 // transB small m: C[i][j] = alpha·Σ_p A'[i][p]·W[j][p] + beta·C for j in [j0, j1), i < M.
 // A' rows are contiguous (lda), W is n×k (fp32 or bf16).
 template <int M, int R, bool BF>
@@ -392,11 +397,12 @@ SEAL_AVX512 void smallm_tb(long j0, long j1, long k, const float* A, long lda, c
       for (int r = 0; r < R; r++) acc[i][r] = _mm512_setzero_ps();
     const long wrow = j * k;
     const char* wbytes = static_cast<const char*>(W) + wrow * (bf16 ? 2 : 4);
+    const long pfd = kSmallmPrefetch < 0 ? R * k * (bf16 ? 2 : 4) : kSmallmPrefetch;
     for (long p = 0; p < kv; p += 16) {
       __m512 w[R];
-      if (kSmallmPrefetch > 0) {
+      if (kSmallmPrefetch != 0 && ((p * (bf16 ? 2 : 4)) & 63) == 0) {  // once per 64-byte line
 #pragma GCC unroll 8
-        for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * (bf16 ? 2 : 4) + kSmallmPrefetch, _MM_HINT_T0);
+        for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * (bf16 ? 2 : 4) + pfd, _MM_HINT_T0);
       }
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) w[r] = load_w(W, bf16, wrow + r * k + p);
@@ -804,8 +810,14 @@ SEAL_AVX2 void smallm_tb(long j0, long j1, long k, const float* A, long lda, con
     for (int i = 0; i < M; i++)
       for (int r = 0; r < R; r++) acc[i][r] = _mm256_setzero_ps();
     const long wrow = j * k;
+    constexpr long bpe = bf16 ? 2 : 4;
+    const char* wbytes = static_cast<const char*>(W) + wrow * bpe;
+    const long pfd = kSmallmPrefetch < 0 ? R * k * bpe : kSmallmPrefetch;
     for (long p = 0; p < kv; p += 8) {
       __m256 w[R];
+      if (kSmallmPrefetch != 0 && ((p * bpe) & 63) == 0) {
+        for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * bpe + pfd, _MM_HINT_T0);
+      }
       for (int r = 0; r < R; r++) w[r] = load_w(W, bf16, wrow + r * k + p);
       for (int i = 0; i < M; i++) {
         __m256 a = _mm256_loadu_ps(A + i * lda + p);
