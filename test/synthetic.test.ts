@@ -9,10 +9,11 @@ import { ATTRIBUTES, CITIES, COMPANIES, MAJORS, MONTHS, Rng, UNIVERSITIES, gener
 import { PASSAGE_TEMPLATES, QUESTION_TEMPLATES, makePassage, questionAttribute, type KnowledgeRecord } from '../src/tasks/synthetic/passages.js';
 import { makeBenchmark, writeBenchmark } from '../src/tasks/synthetic/benchmark.js';
 import {
-  SELF_EDIT_STYLES, buildCorpus, corpusStats, corpusTexts, expectedCorpusCounts, implicationsPrompt, qaPrompt, teacherSelfEdit,
+  SELF_EDIT_STYLES, buildCorpus, corpusStats, corpusTexts, demoSelfEdit, expectedCorpusCounts, freshSelfEditDocuments, implicationsPrompt, qaPrompt, teacherSelfEdit,
 } from '../src/tasks/synthetic/corpus.js';
 import { preTokenize, trainBpe, writeTokenizer, type TrainedBpe } from '../src/tokenizer/train-bpe.js';
 import { Tokenizer } from '../src/model/tokenizer.js';
+import { scoreSelfEdit } from '../src/pretrain/recall.js';
 
 const SMALL = { seed: 7, pretrainPeople: 300, rlPeople: 40, evalPeople: 30 };
 const bench = makeBenchmark(SMALL);
@@ -114,7 +115,7 @@ test('question phrasings share no word trigram with any passage template', () =>
 });
 
 test('corpus: the three kinds in the declared proportions, exact QA and implications prompts', () => {
-  const options = { seed: 1, biosPerPerson: 3, qaPeopleFraction: 0.4, selfEditPeopleFraction: 0.6, selfEditsPerPerson: 2 };
+  const options = { seed: 1, biosPerPerson: 3, qaPeopleFraction: 0.4, selfEditPeopleFraction: 0.6, selfEditsPerPerson: 2, styleWeights: { fullname: 0.1 } };
   const docs = buildCorpus(bench.pretrain, options);
   const stats = corpusStats(docs);
   const expected = expectedCorpusCounts(bench.pretrain.length, options);
@@ -164,6 +165,42 @@ test('corpus: the three kinds in the declared proportions, exact QA and implicat
   const lineCounts = new Set(docs.filter((d) => d.kind === 'selfedit').map((d) => d.text.split('Implications:\n')[1].split('\n').length));
   assert.ok(lineCounts.size >= 6);
   assert.equal(corpusTexts(docs).length, docs.length);
+});
+
+test('per-epoch fresh demonstrations: new people every epoch, none from the benchmark, same for the same seed', () => {
+  const options = { seed: 2, freshSelfEditPeoplePerEpoch: 40 };
+  const exclude = [...bench.pretrain, ...bench.rlPeople, ...bench.evalPeople];
+  const taken = new Set(exclude.map((p) => p.fullName));
+  const e0 = freshSelfEditDocuments(0, options, exclude);
+  const e1 = freshSelfEditDocuments(1, options, exclude);
+  assert.equal(e0.length, 40);
+  assert.equal(e1.length, 40);
+  assert.deepEqual(freshSelfEditDocuments(0, options, exclude), e0);
+  assert.deepEqual(freshSelfEditDocuments(0, { freshSelfEditPeoplePerEpoch: 0 }, exclude), []);
+  for (const d of [...e0, ...e1]) {
+    assert.equal(d.kind, 'selfedit');
+    assert.ok(!taken.has(d.person), `${d.person} is a benchmark person`);
+    const [head, edit] = d.text.split('\n\nImplications:\n');
+    const context = head.slice(head.indexOf(`${d.person}\n`) + d.person.length + 1);
+    assert.equal(d.text, implicationsPrompt(d.person, context) + edit);
+  }
+  // Epochs differ in their people: nothing learned about one epoch's people answers the next's.
+  const names0 = new Set(e0.map((d) => d.person));
+  assert.ok(e1.filter((d) => names0.has(d.person)).length < 4);
+  // Adding per-epoch people leaves the fixed corpus as it was.
+  assert.deepEqual(buildCorpus(bench.pretrain.slice(0, 50), options), buildCorpus(bench.pretrain.slice(0, 50), { seed: 2 }));
+});
+
+test('self-edit fidelity score: the teacher states every fact right, noisy demonstrations state wrong values', () => {
+  const p = bench.evalPeople[0];
+  const teacher = scoreSelfEdit(teacherSelfEdit(p), p);
+  assert.equal(teacher.wrong, 0);
+  assert.equal(teacher.correctAttributes, 6);
+  assert.ok(teacher.right >= 5 && teacher.fullName);
+  const rng = new Rng('fidelity');
+  const noisy = scoreSelfEdit(demoSelfEdit(p, makePassage(p, rng), 'noisy', rng), p);
+  assert.ok(noisy.wrong >= 1 && noisy.correctAttributes <= 5, JSON.stringify(noisy));
+  assert.deepEqual(scoreSelfEdit('Nothing about anyone.', p), { right: 0, wrong: 0, correctAttributes: 0, fullName: false });
 });
 
 test('teacher self-edit restates every fact in several phrasings, one fact per line, from a person or a record', () => {

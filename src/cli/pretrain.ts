@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { PRESETS, isArcPreset } from '../pretrain/presets.js';
 import { pretrain } from '../pretrain/pretrain.js';
-import { measureRecall, recallSection } from '../pretrain/recall.js';
+import { fidelitySection, measureRecall, measureSelfEditFidelity, recallSection } from '../pretrain/recall.js';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, UsageError } from './args.js';
@@ -23,10 +23,11 @@ export async function pretrainCommand(argv: string[]): Promise<number> {
   (progress as Progress | null)?.done();
   // Recall is a knowledge measurement; ARC models have none.
   const recall = isArcPreset(preset) ? null : await measureRecall(result.dir, preset);
-  if (recall) appendFileSync(join(result.dir, 'README.md'), recallSection(recall));
+  const fidelity = isArcPreset(preset) ? null : measureSelfEditFidelity(result.dir, preset);
+  if (recall && fidelity) appendFileSync(join(result.dir, 'README.md'), recallSection(recall) + fidelitySection(fidelity));
   const last = result.steps[result.steps.length - 1]!;
   if (values.json) {
-    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length, recall }));
+    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length, recall, fidelity }));
   } else {
     const qa = recall ? `; QA accuracy ${(100 * recall.qaPeople).toFixed(1)}% (QA people), ${(100 * recall.bioOnlyPeople).toFixed(1)}% (bio-only people)` : '';
     console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min${qa}`);

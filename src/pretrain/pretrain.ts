@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBenchmark } from '../tasks/synthetic/benchmark.js';
-import { buildCorpus, corpusStats, corpusTexts } from '../tasks/synthetic/corpus.js';
+import { buildCorpus, corpusStats, corpusTexts, freshSelfEditDocuments } from '../tasks/synthetic/corpus.js';
 import { makeMiniArc, type ResolvedMiniArcOptions } from '../tasks/arc-synthetic/benchmark.js';
 import { trainBpe, writeTokenizer } from '../tokenizer/train-bpe.js';
 import { Tokenizer } from '../model/tokenizer.js';
@@ -47,6 +47,8 @@ interface RunFacts {
 interface Corpus {
   bpeTexts: string[];
   documents: string[];
+  /** Documents that change from epoch to epoch (trained on beside `documents`). */
+  epochDocuments?: (epoch: number) => string[];
   card(r: RunFacts): string;
   /** ARC presets: what the model directory records in mini_arc.json. */
   miniArc?: { miniArc: ResolvedMiniArcOptions; corpus: ResolvedArcCorpusOptions };
@@ -59,11 +61,15 @@ export const MINI_ARC_OPTIONS_FILE = 'mini_arc.json';
 
 function knowledgeCorpus(preset: PretrainPreset): Corpus {
   const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
-  const docs = buildCorpus(bench.pretrain, preset.corpus, [...bench.rlPeople, ...bench.evalPeople]);
+  const others = [...bench.rlPeople, ...bench.evalPeople];
+  const docs = buildCorpus(bench.pretrain, preset.corpus, others);
+  const fresh = (epoch: number) => freshSelfEditDocuments(epoch, preset.corpus, [...bench.pretrain, ...others]);
+  const perEpoch = fresh(0);
   return {
-    bpeTexts: corpusTexts(docs),
+    bpeTexts: corpusTexts([...docs, ...perEpoch]),
     documents: docs.map((d) => d.text),
-    card: (r) => modelCard(preset, { ...r, documents: corpusStats(docs) }),
+    epochDocuments: perEpoch.length > 0 ? (epoch) => corpusTexts(fresh(epoch)) : undefined,
+    card: (r) => modelCard(preset, { ...r, documents: corpusStats([...docs, ...perEpoch]) }),
   };
 }
 
@@ -90,12 +96,20 @@ export function pretrain(preset: AnyPretrainPreset, dir: string, onStep?: (s: St
   const tokenizer = new Tokenizer(bpe.tokenizerJson as Record<string, unknown>, bpe.tokenizerConfig as Record<string, unknown>, dir);
   const eos = tokenizer.eosId!;
   let truncated = 0;
-  const examples: Example[] = corpus.documents.map((text) => {
+  const encode = (texts: string[]): Example[] => texts.map((text) => {
     const ids = [...tokenizer.encode(text), eos];
     if (ids.length > preset.train.packLength) truncated++;
     return { ids: ids.slice(0, preset.train.packLength), learn: ids.map(() => true).slice(0, preset.train.packLength) };
   });
-  const corpusTokens = examples.reduce((n, e) => n + e.ids.length, 0);
+  const t = preset.train;
+  // With per-epoch documents, every epoch's examples are built up front and trained as one pass
+  // (shuffled together): the schedule and step count are those of `epochs` epochs either way.
+  const fixed = encode(corpus.documents);
+  const examples: Example[] = corpus.epochDocuments
+    ? Array.from({ length: t.epochs }, (_, e) => [...fixed, ...encode(corpus.epochDocuments!(e))]).flat()
+    : fixed;
+  const passes = corpus.epochDocuments ? 1 : t.epochs;
+  const corpusTokens = Math.round(examples.reduce((n, e) => n + e.ids.length, 0) / (t.epochs / passes));
 
   const m = preset.model;
   const raw = {
@@ -111,11 +125,10 @@ export function pretrain(preset: AnyPretrainPreset, dir: string, onStep?: (s: St
   for (const p of params) p.requiresGrad = true;
   const parameters = params.reduce((n, p) => n + p.numel, 0);
 
-  const t = preset.train;
   const steps: PretrainResult['steps'] = [];
-  const stepsPerEpoch = packExamples(examples, t.packLength).length;
+  const stepsPerEpoch = Math.round(packExamples(examples, t.packLength).length / (t.epochs / passes));
   const result = train(model, params, examples, {
-    lr: t.lr, epochs: t.epochs, packLength: t.packLength, padId: eos, schedule: 'cosine', warmup: t.warmup,
+    lr: t.lr, epochs: passes, packLength: t.packLength, padId: eos, schedule: 'cosine', warmup: t.warmup,
     weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, seed: preset.seed, optimizer: 'adamw',
     minLrFraction: t.minLrFraction,
     onStep: (s) => {

@@ -7,7 +7,9 @@ import { loadModel } from '../model/load.js';
 import { makeBenchmark } from '../tasks/synthetic/benchmark.js';
 import { qaPeopleOf } from '../tasks/synthetic/corpus.js';
 import { makeRecord } from '../tasks/synthetic/passages.js';
-import { Rng } from '../tasks/synthetic/people.js';
+import { ATTRIBUTES, Rng, attributePool, type Person } from '../tasks/synthetic/people.js';
+import { implicationsPrompt } from '../tasks/knowledge/prompts.js';
+import { generate } from '../generate/generate.js';
 import { KnowledgeTask } from '../tasks/knowledge/task.js';
 import type { PretrainPreset } from './presets.js';
 
@@ -44,5 +46,75 @@ QA accuracy without any passage in the prompt (exact match, one question per att
 - pretraining people with QA documents, asked in a random phrasing: ${pct(r.qaPeople)};
 - pretraining people seen in biographies only: ${pct(r.bioOnlyPeople)} (the QA skill transfers to facts
   learned from statements; chance is about 2.5%).
+`;
+}
+
+/**
+ * How faithful the model's own `implications` self-edits are to the passage, on RL-split passages
+ * (people it never saw), sampled as SEAL samples them (temperature 1, top-p 0.95, 160 tokens).
+ * Every attribute value of the benchmark's pools found in a self-edit is either the person's own
+ * (copied from the passage) or another (recalled or invented): training on the latter teaches
+ * wrong facts, which is why self-edits can hurt.
+ */
+export interface SelfEditFidelity {
+  passages: number;
+  samples: number;
+  /** Share of the attribute values in self-edits that are the passage's. */
+  precision: number;
+  /** Distinct correct attributes per self-edit (of 6). */
+  correctPerSelfEdit: number;
+  /** Share of self-edits naming the person by full name. */
+  fullName: number;
+}
+
+export function measureSelfEditFidelity(dir: string, preset: PretrainPreset, passages = 30, samples = 3): SelfEditFidelity {
+  const { model, tokenizer } = loadModel(dir);
+  if (!tokenizer) throw new Error(`${dir}: no tokenizer.json`);
+  const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
+  let right = 0;
+  let wrong = 0;
+  let distinct = 0;
+  let named = 0;
+  const n = Math.min(passages, bench.rl.length);
+  for (let i = 0; i < n; i++) {
+    const person = bench.rlPeople[i]!;
+    const record = bench.rl[i]!;
+    const ids = tokenizer.encode(implicationsPrompt(record.title, record.context));
+    const gens = generate(model, Array.from({ length: samples }, () => ids), {
+      temperature: 1, topP: 0.95, maxNewTokens: 160, seed: i, eosTokenIds: tokenizer.eosId === null ? [] : [tokenizer.eosId], tokenizer,
+    });
+    for (const g of gens) {
+      const score = scoreSelfEdit(g.text ?? '', person);
+      right += score.right;
+      wrong += score.wrong;
+      distinct += score.correctAttributes;
+      if (score.fullName) named++;
+    }
+  }
+  const total = n * samples;
+  return { passages: n, samples, precision: right + wrong ? right / (right + wrong) : 0, correctPerSelfEdit: distinct / total, fullName: named / total };
+}
+
+/** The pool values a self-edit states: the person's own (right) or others (wrong). */
+export function scoreSelfEdit(text: string, person: Person): { right: number; wrong: number; correctAttributes: number; fullName: boolean } {
+  // Pools overlap (birth and employer cities share one), so a value is right when it is any of the
+  // person's own values.
+  const own = new Set<string>(ATTRIBUTES.map((a) => person[a]));
+  let right = 0;
+  let wrong = 0;
+  for (const v of new Set(ATTRIBUTES.flatMap((a) => attributePool(a)))) {
+    if (text.includes(v)) own.has(v) ? right++ : wrong++;
+  }
+  const correctAttributes = ATTRIBUTES.filter((a) => text.includes(person[a])).length;
+  return { right, wrong, correctAttributes, fullName: text.includes(person.fullName) };
+}
+
+export function fidelitySection(f: SelfEditFidelity): string {
+  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+  return `
+Its own \`implications\` self-edits on ${f.passages} RL-split passages (people it never saw; ${f.samples} samples each at
+temperature 1, top-p 0.95, as SEAL samples them): ${pct(f.precision)} of the attribute values they state are the
+passage's (the rest are recalled or invented), ${f.correctPerSelfEdit.toFixed(2)} of the 6 facts stated correctly per
+self-edit on average, the person's full name in ${pct(f.fullName)} of them.
 `;
 }

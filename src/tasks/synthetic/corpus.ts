@@ -28,9 +28,13 @@ export type CorpusKind = 'bio' | 'qa' | 'selfedit';
  * - paraphrase: loose restatement, pronouns, two facts joined per line, sometimes a fact left out;
  * - filler:     some facts mixed with irrelevant or vague lines;
  * - noisy:      every fact restated but one or two with a wrong value;
- * - copy:       the passage's own sentences, one per line.
+ * - copy:       the passage's own sentences, one per line;
+ * - fullname:   the passage's own sentences with the full name for every pronoun, in a new order,
+ *               once or twice over (bioS's "fullname + permute" augmentation). Its values can be
+ *               copied by matching the passage's wording, which a ~1M-parameter model learns; the
+ *               new phrasings of 'restate' need a semantic match it does not learn at that size.
  */
-export const SELF_EDIT_STYLES = ['restate', 'numbered', 'partial', 'qa', 'paraphrase', 'filler', 'noisy', 'copy'] as const;
+export const SELF_EDIT_STYLES = ['restate', 'numbered', 'partial', 'qa', 'paraphrase', 'filler', 'noisy', 'copy', 'fullname'] as const;
 export type SelfEditStyle = (typeof SELF_EDIT_STYLES)[number];
 
 export const DEFAULT_STYLE_WEIGHTS: Record<SelfEditStyle, number> = {
@@ -42,6 +46,7 @@ export const DEFAULT_STYLE_WEIGHTS: Record<SelfEditStyle, number> = {
   filler: 0.1,
   noisy: 0.05,
   copy: 0.1,
+  fullname: 0,
 };
 
 export interface CorpusDocument {
@@ -75,6 +80,12 @@ export interface CorpusOptions {
    * new people come out with invented values). Default 0.
    */
   freshSelfEditPeople?: number;
+  /**
+   * (c) Demonstrations about this many people who appear nowhere else, drawn anew for every epoch
+   * (`freshSelfEditDocuments`), so no epoch's values can be recalled from an earlier one: with a
+   * fixed set, 15 epochs memorise those people too and copying is never needed. Default 0.
+   */
+  freshSelfEditPeoplePerEpoch?: number;
   /** (c) Demonstrations per such person (each on a fresh passage). Default 1. */
   selfEditsPerPerson?: number;
   /** (c) Relative weights of the styles (missing = default weight). */
@@ -100,6 +111,7 @@ export function resolveCorpusOptions(options: CorpusOptions = {}): ResolvedCorpu
     selfEditPeopleFraction: options.selfEditPeopleFraction ?? 0.5,
     selfEditsPerPerson: options.selfEditsPerPerson ?? 1,
     freshSelfEditPeople: options.freshSelfEditPeople ?? 0,
+    freshSelfEditPeoplePerEpoch: options.freshSelfEditPeoplePerEpoch ?? 0,
     styleWeights: { ...DEFAULT_STYLE_WEIGHTS, ...(options.styleWeights ?? {}) },
     passagePronounProb: options.passagePronounProb ?? 0.5,
     shuffle: options.shuffle ?? true,
@@ -151,18 +163,36 @@ export function buildCorpus(people: readonly Person[], options: CorpusOptions = 
       ? generatePeople(o.freshSelfEditPeople, `corpus-selfedit-people-${o.seed}`, { exclude: [...people, ...others].map((p) => p.fullName) })
       : []),
   ];
-  const styleWeights = SELF_EDIT_STYLES.map((s) => o.styleWeights[s]);
-  for (const p of editPeople) {
-    for (let i = 0; i < o.selfEditsPerPerson; i++) {
-      const passage = makePassage(p, editRng, { pronounProb: o.passagePronounProb });
-      const style = SELF_EDIT_STYLES[editRng.weighted(styleWeights)];
-      const edit = demoSelfEdit(p, passage, style, editRng);
-      edits.push({ kind: 'selfedit', person: p.fullName, style, text: implicationsPrompt(p.fullName, passage.text) + edit });
-    }
-  }
+  edits.push(...selfEditDocuments(editPeople, o, editRng));
 
   const all = [...bios, ...qas, ...edits];
   return o.shuffle ? rng.shuffle(all) : all;
+}
+
+/** Demonstrations of the `implications` prompt about `people`, each on a fresh passage. */
+function selfEditDocuments(people: readonly Person[], o: ResolvedCorpusOptions, rng: Rng): CorpusDocument[] {
+  const styleWeights = SELF_EDIT_STYLES.map((s) => o.styleWeights[s]);
+  const edits: CorpusDocument[] = [];
+  for (const p of people) {
+    for (let i = 0; i < o.selfEditsPerPerson; i++) {
+      const passage = makePassage(p, rng, { pronounProb: o.passagePronounProb });
+      const style = SELF_EDIT_STYLES[rng.weighted(styleWeights)];
+      const edit = demoSelfEdit(p, passage, style, rng);
+      edits.push({ kind: 'selfedit', person: p.fullName, style, text: implicationsPrompt(p.fullName, passage.text) + edit });
+    }
+  }
+  return edits;
+}
+
+/**
+ * Epoch `epoch`'s demonstrations about `freshSelfEditPeoplePerEpoch` new people (names outside
+ * `exclude`, attributes drawn anew): a different set every epoch, the same for the same seed.
+ */
+export function freshSelfEditDocuments(epoch: number, options: CorpusOptions = {}, exclude: readonly Person[] = []): CorpusDocument[] {
+  const o = resolveCorpusOptions(options);
+  if (o.freshSelfEditPeoplePerEpoch <= 0) return [];
+  const people = generatePeople(o.freshSelfEditPeoplePerEpoch, `corpus-fresh-${o.seed}-${epoch}`, { exclude: exclude.map((p) => p.fullName) });
+  return selfEditDocuments(people, o, new Rng(`corpus-fresh-selfedit-${o.seed}-${epoch}`));
 }
 
 /** The people whose QA documents are in the corpus (the rest are seen in biographies only). */
@@ -322,6 +352,12 @@ export function demoSelfEdit(p: Person, passage: Passage, style: SelfEditStyle, 
     case 'copy':
       lines = passage.sentences.map((s) => s.text);
       break;
+    case 'fullname': {
+      const own = passage.sentences.map((s) => renderSentence(p, s.attribute, s.template, false));
+      lines = [];
+      for (let round = rng.chance(0.5) ? 2 : 1; round > 0; round--) lines.push(...rng.shuffle(own));
+      break;
+    }
   }
   return lines.join('\n');
 }

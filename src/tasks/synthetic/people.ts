@@ -56,7 +56,10 @@ export class Rng {
       r -= weights[i];
       if (r < 0) return i;
     }
-    return weights.length - 1;
+    // Rounding left r at 0: the last index that can be drawn.
+    let last = weights.length - 1;
+    while (last > 0 && !(weights[last] > 0)) last--;
+    return last;
   }
 }
 
