@@ -62,7 +62,11 @@ export const KNOWLEDGE_PRESETS: Record<string, PretrainPreset> = {
     // sentences and all 4 question phrasings for the QA half make retrieval phrasing-independent.
     // More self-edit demonstrations (2 for everyone, or 800 about people seen nowhere else) cost
     // retrieval (11% and 7.5%) without teaching the model to copy values from the passage, so 30%
-    // of the people get one. Trained with SEAL_THREADS=1.
+    // of the people get one. Demonstrations about new people drawn anew every epoch
+    // (freshSelfEditPeoplePerEpoch 250-2500, with default styles or mostly 'fullname') taught the
+    // model to copy the person's full name (84-97% of its self-edits, from 17%) and, at 600-1000 a
+    // epoch, the employer, but not the other five values (3-15% of stated values right), and cost
+    // retrieval (bio-only QA 6-22%); so this recipe is unchanged. Trained with SEAL_THREADS=1.
     benchmark: { pretrainPeople: 600, rlPeople: 200, evalPeople: 100 },
     corpus: {
       seed: 0, biosPerPerson: 8, qaPeopleFraction: 0.5, selfEditPeopleFraction: 0.3, selfEditsPerPerson: 1,
