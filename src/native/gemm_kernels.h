@@ -396,13 +396,14 @@ SEAL_AVX512 void smallm_tb(long j0, long j1, long k, const float* A, long lda, c
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) acc[i][r] = _mm512_setzero_ps();
     const long wrow = j * k;
-    const char* wbytes = static_cast<const char*>(W) + wrow * (bf16 ? 2 : 4);
-    const long pfd = kSmallmPrefetch < 0 ? R * k * (bf16 ? 2 : 4) : kSmallmPrefetch;
+    constexpr long bpe = bf16 ? 2 : 4;
+    const char* wbytes = static_cast<const char*>(W) + wrow * bpe;
+    const long pfd = kSmallmPrefetch < 0 ? R * k * bpe : kSmallmPrefetch;
     for (long p = 0; p < kv; p += 16) {
       __m512 w[R];
-      if (kSmallmPrefetch != 0 && ((p * (bf16 ? 2 : 4)) & 63) == 0) {  // once per 64-byte line
+      if (kSmallmPrefetch != 0 && ((p * bpe) & 63) == 0) {  // once per 64-byte line
 #pragma GCC unroll 8
-        for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * (bf16 ? 2 : 4) + pfd, _MM_HINT_T0);
+        for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * bpe + pfd, _MM_HINT_T0);
       }
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) w[r] = load_w(W, bf16, wrow + r * k + p);

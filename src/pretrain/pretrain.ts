@@ -68,7 +68,7 @@ function knowledgeCorpus(preset: PretrainPreset): Corpus {
   return {
     bpeTexts: corpusTexts([...docs, ...perEpoch]),
     documents: docs.map((d) => d.text),
-    epochDocuments: perEpoch.length > 0 ? (epoch) => corpusTexts(fresh(epoch)) : undefined,
+    epochDocuments: perEpoch.length > 0 ? (epoch) => corpusTexts(epoch === 0 ? perEpoch : fresh(epoch)) : undefined,
     card: (r) => modelCard(preset, { ...r, documents: corpusStats([...docs, ...perEpoch]) }),
   };
 }
@@ -108,8 +108,8 @@ export function pretrain(preset: AnyPretrainPreset, dir: string, onStep?: (s: St
   const examples: Example[] = corpus.epochDocuments
     ? Array.from({ length: t.epochs }, (_, e) => [...fixed, ...encode(corpus.epochDocuments!(e))]).flat()
     : fixed;
-  const passes = corpus.epochDocuments ? 1 : t.epochs;
-  const corpusTokens = Math.round(examples.reduce((n, e) => n + e.ids.length, 0) / (t.epochs / passes));
+  const epochsInExamples = corpus.epochDocuments ? t.epochs : 1;
+  const corpusTokens = Math.round(examples.reduce((n, e) => n + e.ids.length, 0) / epochsInExamples);
 
   const m = preset.model;
   const raw = {
@@ -126,9 +126,9 @@ export function pretrain(preset: AnyPretrainPreset, dir: string, onStep?: (s: St
   const parameters = params.reduce((n, p) => n + p.numel, 0);
 
   const steps: PretrainResult['steps'] = [];
-  const stepsPerEpoch = Math.round(packExamples(examples, t.packLength).length / (t.epochs / passes));
+  const stepsPerEpoch = Math.round(packExamples(examples, t.packLength).length / epochsInExamples);
   const result = train(model, params, examples, {
-    lr: t.lr, epochs: passes, packLength: t.packLength, padId: eos, schedule: 'cosine', warmup: t.warmup,
+    lr: t.lr, epochs: t.epochs / epochsInExamples, packLength: t.packLength, padId: eos, schedule: 'cosine', warmup: t.warmup,
     weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, seed: preset.seed, optimizer: 'adamw',
     minLrFraction: t.minLrFraction,
     onStep: (s) => {

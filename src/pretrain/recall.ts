@@ -95,6 +95,9 @@ export function measureSelfEditFidelity(dir: string, preset: PretrainPreset, pas
   return { passages: n, samples, precision: right + wrong ? right / (right + wrong) : 0, correctPerSelfEdit: distinct / total, fullName: named / total };
 }
 
+/** Every value of every attribute pool, once (built on first use: the date pool is ~17k strings). */
+let allValues: string[] | null = null;
+
 /** The pool values a self-edit states: the person's own (right) or others (wrong). */
 export function scoreSelfEdit(text: string, person: Person): { right: number; wrong: number; correctAttributes: number; fullName: boolean } {
   // Pools overlap (birth and employer cities share one), so a value is right when it is any of the
@@ -102,7 +105,8 @@ export function scoreSelfEdit(text: string, person: Person): { right: number; wr
   const own = new Set<string>(ATTRIBUTES.map((a) => person[a]));
   let right = 0;
   let wrong = 0;
-  for (const v of new Set(ATTRIBUTES.flatMap((a) => attributePool(a)))) {
+  allValues ??= [...new Set(ATTRIBUTES.flatMap((a) => attributePool(a)))];
+  for (const v of allValues) {
     if (text.includes(v)) own.has(v) ? right++ : wrong++;
   }
   const correctAttributes = ATTRIBUTES.filter((a) => text.includes(person[a])).length;

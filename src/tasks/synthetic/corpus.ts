@@ -30,9 +30,9 @@ export type CorpusKind = 'bio' | 'qa' | 'selfedit';
  * - noisy:      every fact restated but one or two with a wrong value;
  * - copy:       the passage's own sentences, one per line;
  * - fullname:   the passage's own sentences with the full name for every pronoun, in a new order,
- *               once or twice over (bioS's "fullname + permute" augmentation). Its values can be
- *               copied by matching the passage's wording, which a ~1M-parameter model learns; the
- *               new phrasings of 'restate' need a semantic match it does not learn at that size.
+ *               once or twice over (bioS's "fullname + permute" augmentation): values copyable
+ *               by matching the passage's own wording (the ~1M-parameter tiny model still did not
+ *               learn to copy them; see presets.ts).
  */
 export const SELF_EDIT_STYLES = ['restate', 'numbered', 'partial', 'qa', 'paraphrase', 'filler', 'noisy', 'copy', 'fullname'] as const;
 export type SelfEditStyle = (typeof SELF_EDIT_STYLES)[number];
