@@ -9,7 +9,7 @@ import { ATTRIBUTES, CITIES, COMPANIES, MAJORS, MONTHS, Rng, UNIVERSITIES, gener
 import { PASSAGE_TEMPLATES, QUESTION_TEMPLATES, makePassage, questionAttribute, type KnowledgeRecord } from '../src/tasks/synthetic/passages.js';
 import { makeBenchmark, writeBenchmark } from '../src/tasks/synthetic/benchmark.js';
 import {
-  SELF_EDIT_STYLES, buildCorpus, corpusStats, corpusTexts, demoSelfEdit, expectedCorpusCounts, freshSelfEditDocuments, implicationsPrompt, qaPrompt, teacherSelfEdit,
+  SELF_EDIT_STYLES, buildCorpus, copyDrillDocuments, corpusStats, corpusTexts, demoSelfEdit, expectedCorpusCounts, freshSelfEditDocuments, implicationsPrompt, qaPrompt, teacherSelfEdit,
 } from '../src/tasks/synthetic/corpus.js';
 import { preTokenize, trainBpe, writeTokenizer, type TrainedBpe } from '../src/tokenizer/train-bpe.js';
 import { Tokenizer } from '../src/model/tokenizer.js';
@@ -189,6 +189,36 @@ test('per-epoch fresh demonstrations: new people every epoch, none from the benc
   assert.ok(e1.filter((d) => names0.has(d.person)).length < 4);
   // Adding per-epoch people leaves the fixed corpus as it was.
   assert.deepEqual(buildCorpus(bench.pretrain.slice(0, 50), options), buildCorpus(bench.pretrain.slice(0, 50), { seed: 2 }));
+});
+
+test('copy drills: distinct attribute values and dates, then exactly the same sequence again, new every epoch', () => {
+  const options = { seed: 2, copyDrillsPerEpoch: 30 };
+  const e0 = copyDrillDocuments(0, options);
+  const e1 = copyDrillDocuments(1, options);
+  assert.equal(e0.length, 30);
+  assert.deepEqual(copyDrillDocuments(0, options), e0);
+  assert.deepEqual(copyDrillDocuments(0, { seed: 2 }), []);
+  assert.notDeepEqual(e1, e0);
+  // Values contain spaces, so split greedily by the pool: every word must belong to a value.
+  const pool = [...new Set([...CITIES, ...UNIVERSITIES, ...MAJORS, ...COMPANIES])].sort((x, y) => y.length - x.length);
+  for (const d of [...e0, ...e1]) {
+    assert.equal(d.kind, 'drill');
+    const m = /^Repeat: (.*)\nRepeat: (.*)$/.exec(d.text);
+    assert.ok(m, d.text);
+    assert.equal(m[1], m[2]);
+    let rest = m[1]!;
+    const values: string[] = [];
+    while (rest.length > 0) {
+      const date = /^[A-Z][a-z]+ \d{1,2}, \d{4}/.exec(rest)?.[0];
+      const v = date && MONTHS.some((mo) => date.startsWith(`${mo} `)) ? date : pool.find((p) => rest === p || rest.startsWith(`${p} `));
+      assert.ok(v, `no pool value starts "${rest}"`);
+      values.push(v);
+      rest = rest.slice(v.length + 1);
+    }
+    const dates = values.filter((v) => /\d/.test(v)).length;
+    assert.ok(dates <= 2 && values.length - dates >= 8 && values.length - dates <= 16, d.text);
+    assert.equal(new Set(values).size, values.length, d.text);
+  }
 });
 
 test('self-edit fidelity score: the teacher states every fact right, noisy demonstrations state wrong values', () => {

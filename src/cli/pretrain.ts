@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { PRESETS, isArcPreset } from '../pretrain/presets.js';
 import { pretrain } from '../pretrain/pretrain.js';
-import { fidelitySection, measureRecall, measureSelfEditFidelity, recallSection } from '../pretrain/recall.js';
+import { copyGapSection, fidelitySection, measureCopyGap, measureRecall, measureSelfEditFidelity, recallSection } from '../pretrain/recall.js';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, UsageError } from './args.js';
@@ -24,10 +24,11 @@ export async function pretrainCommand(argv: string[]): Promise<number> {
   // Recall is a knowledge measurement; ARC models have none.
   const recall = isArcPreset(preset) ? null : await measureRecall(result.dir, preset);
   const fidelity = isArcPreset(preset) ? null : measureSelfEditFidelity(result.dir, preset);
-  if (recall && fidelity) appendFileSync(join(result.dir, 'README.md'), recallSection(recall) + fidelitySection(fidelity));
+  const copyGap = isArcPreset(preset) ? null : (['copy', 'restate'] as const).map((style) => measureCopyGap(result.dir, preset, style));
+  if (recall && fidelity && copyGap) appendFileSync(join(result.dir, 'README.md'), recallSection(recall) + fidelitySection(fidelity) + copyGapSection(copyGap));
   const last = result.steps[result.steps.length - 1]!;
   if (values.json) {
-    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length, recall, fidelity }));
+    console.log(JSON.stringify({ dir: result.dir, parameters: result.parameters, corpusTokens: result.corpusTokens, seconds: result.seconds, tokensPerSecond: result.tokensPerSecond, finalLoss: last.loss, steps: result.steps.length, recall, fidelity, copyGap }));
   } else {
     const qa = recall ? `; QA accuracy ${(100 * recall.qaPeople).toFixed(1)}% (QA people), ${(100 * recall.bioOnlyPeople).toFixed(1)}% (bio-only people)` : '';
     console.log(`wrote ${result.dir}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.steps.length} steps, final loss ${last.loss.toFixed(3)}, ${(result.seconds / 60).toFixed(1)} min${qa}`);

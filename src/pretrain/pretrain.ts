@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBenchmark } from '../tasks/synthetic/benchmark.js';
-import { buildCorpus, corpusStats, corpusTexts, freshSelfEditDocuments } from '../tasks/synthetic/corpus.js';
+import { buildCorpus, copyDrillDocuments, corpusStats, corpusTexts, freshSelfEditDocuments } from '../tasks/synthetic/corpus.js';
 import { makeMiniArc, type ResolvedMiniArcOptions } from '../tasks/arc-synthetic/benchmark.js';
 import { trainBpe, writeTokenizer } from '../tokenizer/train-bpe.js';
 import { Tokenizer } from '../model/tokenizer.js';
@@ -63,7 +63,9 @@ function knowledgeCorpus(preset: PretrainPreset): Corpus {
   const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
   const others = [...bench.rlPeople, ...bench.evalPeople];
   const docs = buildCorpus(bench.pretrain, preset.corpus, others);
-  const fresh = (epoch: number) => freshSelfEditDocuments(epoch, preset.corpus, [...bench.pretrain, ...others]);
+  const fresh = (epoch: number) => [
+    ...freshSelfEditDocuments(epoch, preset.corpus, [...bench.pretrain, ...others]), ...copyDrillDocuments(epoch, preset.corpus),
+  ];
   const perEpoch = fresh(0);
   return {
     bpeTexts: corpusTexts([...docs, ...perEpoch]),
@@ -154,6 +156,24 @@ const selfEditPeople = (p: PretrainPreset): string => `${pctOf(p.corpus.selfEdit
     ? ` and ${p.corpus.freshSelfEditPeople} further people who appear nowhere else (so values can only be copied from the passage)`
     : '');
 
+/** What the card says about the documents drawn anew every epoch (none, fresh demonstrations, drills). */
+function perEpochDocuments(p: PretrainPreset): string {
+  const fresh = p.corpus.freshSelfEditPeoplePerEpoch ?? 0;
+  const drills = p.corpus.copyDrillsPerEpoch ?? 0;
+  const parts: string[] = [];
+  if (fresh > 0) {
+    parts.push(`${fresh} further demonstrations about people who appear nowhere else, drawn anew every epoch (their values can
+only be copied from the passage, never recalled)`);
+  }
+  if (drills > 0) {
+    parts.push(`${drills} copy drills (a sequence of 8-16 attribute values, then the same sequence again), also drawn
+anew every epoch: they form the induction circuit (attend to the earlier occurrence of the current
+token, predict what followed it) on which copying values out of a passage builds (see "Whether it
+reads values out of the passage" below)`);
+  }
+  return parts.length ? `\nBesides, per epoch: ${parts.join('; and ')}. The tables count epoch 0's.` : '';
+}
+
 /** The corpus table and the training paragraph both model cards share. */
 function corpusAndTraining(
   p: { train: PretrainPreset['train'] },
@@ -197,7 +217,7 @@ ${pctOf(p.corpus.qaPeopleFraction ?? 0.5)} of them, question/answer documents in
 (${p.corpus.qaPerAttribute ?? 1} phrasing(s) per attribute; the others are seen in biographies only); for
 ${selfEditPeople(p)}, ${p.corpus.selfEditsPerPerson ?? 1} demonstration(s) each of the \`implications\`
 self-edit prompt followed by self-edits of deliberately mixed quality (full restatements, numbered lists,
-question/answer pairs, partial or loose paraphrases, filler, a few with wrong values, verbatim copies).
+question/answer pairs, partial or loose paraphrases, filler, a few with wrong values, verbatim copies).${perEpochDocuments(p)}
 
 ${corpusAndTraining(p, r)}
 

@@ -5,9 +5,10 @@
 // trained on into answers to questions it never saw answered.
 import { loadModel } from '../model/load.js';
 import { makeBenchmark } from '../tasks/synthetic/benchmark.js';
-import { qaPeopleOf } from '../tasks/synthetic/corpus.js';
-import { makeRecord } from '../tasks/synthetic/passages.js';
-import { ATTRIBUTES, Rng, attributePool, type Person } from '../tasks/synthetic/people.js';
+import { demoSelfEdit, qaPeopleOf, type SelfEditStyle } from '../tasks/synthetic/corpus.js';
+import { makePassage, makeRecord } from '../tasks/synthetic/passages.js';
+import { ATTRIBUTES, Rng, attributePool, type Attribute, type Person } from '../tasks/synthetic/people.js';
+import { noGrad } from '../tensor/autograd.js';
 import { implicationsPrompt } from '../tasks/knowledge/prompts.js';
 import { generate } from '../generate/generate.js';
 import { KnowledgeTask } from '../tasks/knowledge/task.js';
@@ -120,5 +121,76 @@ Its own \`implications\` self-edits on ${f.passages} RL-split passages (people i
 temperature 1, top-p 0.95, as SEAL samples them): ${pct(f.precision)} of the attribute values they state are the
 passage's (the rest are recalled or invented), ${f.correctPerSelfEdit.toFixed(2)} of the 6 facts stated correctly per
 self-edit on average, the person's full name in ${pct(f.fullName)} of them.
+`;
+}
+
+/**
+ * Does the model read values out of the passage at all? Teacher-forced, on demonstration self-edits
+ * about RL-split people (unseen): the mean negative log-probability of the first token of each
+ * attribute value where the self-edit states it, once after the person's own passage and once after
+ * a control passage (same name, another person's values). A model that copies puts far less surprise
+ * on the value after its own passage; equal figures mean the value comes from a prior, not the passage.
+ */
+export interface CopyGap {
+  passages: number;
+  style: SelfEditStyle;
+  /** Mean nats of the value's first token: after its own passage, after the control passage. */
+  attributes: Record<Attribute, { own: number; control: number }>;
+}
+
+export function measureCopyGap(dir: string, preset: PretrainPreset, style: SelfEditStyle = 'copy', passages = 30): CopyGap {
+  const { model, tokenizer } = loadModel(dir);
+  if (!tokenizer) throw new Error(`${dir}: no tokenizer.json`);
+  const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
+  const n = Math.min(passages, bench.rlPeople.length - 1);
+  const rng = new Rng(`copy-gap-${preset.seed}-${style}`);
+  const sums = Object.fromEntries(ATTRIBUTES.map((a) => [a, { own: 0, control: 0, count: 0 }])) as Record<Attribute, { own: number; control: number; count: number }>;
+  const V = model.config.vocabSize;
+  for (let i = 0; i < n; i++) {
+    const person = bench.rlPeople[i]!;
+    const other = bench.rlPeople[i + 1]!;
+    const control: Person = { ...other, firstName: person.firstName, lastName: person.lastName, fullName: person.fullName, gender: person.gender };
+    const passage = makePassage(person, rng, { pronounProb: 0.5 });
+    const controlPassage = makePassage(control, rng, { pronounProb: 0.5 });
+    const edit = demoSelfEdit(person, passage, style, rng);
+    for (const [which, text] of [['own', passage.text], ['control', controlPassage.text]] as const) {
+      const prompt = implicationsPrompt(person.fullName, text);
+      const full = prompt + edit;
+      const ids = tokenizer.encode(full, { addSpecialTokens: false });
+      const logits = noGrad(() => model.forward(Int32Array.from(ids), 1, ids.length)).data as Float32Array;
+      for (const a of ATTRIBUTES) {
+        const at = full.indexOf(person[a], prompt.length);
+        if (at < 0) continue;
+        // The value's first token: the prefix (without the space BPE joins to the value) ends before it.
+        const t = tokenizer.encode(full.slice(0, at).replace(/ $/, ''), { addSpecialTokens: false }).length;
+        if (t < 1 || t >= ids.length) continue;
+        const row = logits.subarray((t - 1) * V, t * V);
+        let max = -Infinity;
+        for (let v = 0; v < V; v++) max = Math.max(max, row[v]!);
+        let z = 0;
+        for (let v = 0; v < V; v++) z += Math.exp(row[v]! - max);
+        sums[a][which] += max + Math.log(z) - row[ids[t]!]!;
+        if (which === 'own') sums[a].count++;
+      }
+    }
+  }
+  const attributes = Object.fromEntries(ATTRIBUTES.map((a) => {
+    const c = Math.max(1, sums[a].count);
+    return [a, { own: sums[a].own / c, control: sums[a].control / c }];
+  })) as CopyGap['attributes'];
+  return { passages: n, style, attributes };
+}
+
+export function copyGapSection(gaps: CopyGap[]): string {
+  const head = gaps.map((g) => `'${g.style}': own / control`).join(' | ');
+  const rows = ATTRIBUTES.map((a) => `| ${a} | ${gaps.map((g) => `${g.attributes[a].own.toFixed(2)} / ${g.attributes[a].control.toFixed(2)}`).join(' | ')} |`);
+  return `
+Whether it reads values out of the passage (teacher-forced on demonstration self-edits about ${gaps[0]?.passages ?? 0}
+RL-split people: mean nats of each value's first token after the person's own passage / after a
+control passage with the same name and another person's values; copying shows as own far below control):
+
+| attribute | ${head} |
+| --- | ${gaps.map(() => '---').join(' | ')} |
+${rows.join('\n')}
 `;
 }

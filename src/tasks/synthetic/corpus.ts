@@ -6,9 +6,13 @@
 //                   subset of the people ("mixed training": the model learns how to retrieve attributes);
 //  (c) 'selfedit' — the `implications` self-edit prompt on a passage followed by a self-edit, in
 //                   deliberately varied styles and quality, so the untrained policy is diverse and RL has
-//                   something to select.
+//                   something to select;
+//  (d) 'drill'    — optional copy drills (a sequence of attribute values repeated), new every epoch.
 // Also the rule-based strong "teacher" self-edit writer. Everything is deterministic for a seed.
-import { ATTRIBUTES, CITIES, COMPANIES, MAJORS, Rng, UNIVERSITIES, attributePool, generatePeople, type Attribute, type Gender, type Person } from './people.js';
+import {
+  ATTRIBUTES, CITIES, COMPANIES, FIRST_YEAR, LAST_YEAR, MAJORS, MAX_DAY, MONTHS, Rng, UNIVERSITIES, attributePool, formatDate, generatePeople,
+  type Attribute, type Gender, type Person,
+} from './people.js';
 import {
   PASSAGE_TEMPLATES, QUESTION_TEMPLATES, attributesFromRecord, genderFromPassage, makePassage, renderQuestion, renderSentence,
   type KnowledgeRecord, type Passage,
@@ -17,7 +21,7 @@ import { implicationsPrompt, qaPrompt } from '../knowledge/prompts.js';
 
 export { implicationsPrompt, qaPrompt, topicQuestion, trainingSequence, IMPLICATIONS_TEMPLATE, QA_TEMPLATE } from '../knowledge/prompts.js';
 
-export type CorpusKind = 'bio' | 'qa' | 'selfedit';
+export type CorpusKind = 'bio' | 'qa' | 'selfedit' | 'drill';
 
 /**
  * Self-edit styles of the demonstrations:
@@ -86,6 +90,13 @@ export interface CorpusOptions {
    * fixed set, 15 epochs memorise those people too and copying is never needed. Default 0.
    */
   freshSelfEditPeoplePerEpoch?: number;
+  /**
+   * (d) Copy drills drawn anew for every epoch (`copyDrillDocuments`): a sequence of attribute
+   * values, then the same sequence again. Only copying predicts the repeat, so the model forms the
+   * induction circuit (attend to the earlier occurrence of the current token, predict what followed
+   * it), which copying values out of a passage builds on. Default 0.
+   */
+  copyDrillsPerEpoch?: number;
   /** (c) Demonstrations per such person (each on a fresh passage). Default 1. */
   selfEditsPerPerson?: number;
   /** (c) Relative weights of the styles (missing = default weight). */
@@ -112,14 +123,15 @@ export function resolveCorpusOptions(options: CorpusOptions = {}): ResolvedCorpu
     selfEditsPerPerson: options.selfEditsPerPerson ?? 1,
     freshSelfEditPeople: options.freshSelfEditPeople ?? 0,
     freshSelfEditPeoplePerEpoch: options.freshSelfEditPeoplePerEpoch ?? 0,
+    copyDrillsPerEpoch: options.copyDrillsPerEpoch ?? 0,
     styleWeights: { ...DEFAULT_STYLE_WEIGHTS, ...(options.styleWeights ?? {}) },
     passagePronounProb: options.passagePronounProb ?? 0.5,
     shuffle: options.shuffle ?? true,
   };
 }
 
-/** Number of documents of each kind `buildCorpus` produces for `nPeople` people. */
-export function expectedCorpusCounts(nPeople: number, options: CorpusOptions = {}): Record<CorpusKind, number> {
+/** Number of documents of each kind `buildCorpus` produces for `nPeople` people (drills are per-epoch only). */
+export function expectedCorpusCounts(nPeople: number, options: CorpusOptions = {}): Record<Exclude<CorpusKind, 'drill'>, number> {
   const o = resolveCorpusOptions(options);
   const qaPerPerson = ATTRIBUTES.length * Math.min(o.qaPerAttribute, Math.min(...ATTRIBUTES.map((a) => QUESTION_TEMPLATES[a].length)));
   return {
@@ -195,6 +207,31 @@ export function freshSelfEditDocuments(epoch: number, options: CorpusOptions = {
   return selfEditDocuments(people, o, new Rng(`corpus-fresh-selfedit-${o.seed}-${epoch}`));
 }
 
+/**
+ * Epoch `epoch`'s copy drills: 8–16 distinct attribute values (dates among them) in a random
+ * order, then the same sequence again. No separators, so every token of the repeat is predicted by
+ * the token that followed the current one the first time (the induction pattern), and by nothing
+ * else. Dates are drilled too: with drills of the other values only (and demonstrations about new
+ * people), months were the one value the model did not copy into self-edits.
+ * Deterministic for (seed, epoch).
+ */
+export function copyDrillDocuments(epoch: number, options: CorpusOptions = {}): CorpusDocument[] {
+  const o = resolveCorpusOptions(options);
+  if (o.copyDrillsPerEpoch <= 0) return [];
+  const rng = new Rng(`corpus-drill-${o.seed}-${epoch}`);
+  const values: string[] = [...new Set([...CITIES, ...UNIVERSITIES, ...MAJORS, ...COMPANIES])];
+  const docs: CorpusDocument[] = [];
+  for (let d = 0; d < o.copyDrillsPerEpoch; d++) {
+    const list = rng.sample(values, 8 + rng.int(9));
+    for (let k = rng.int(3); k > 0; k--) {
+      list.splice(rng.int(list.length + 1), 0, formatDate(rng.int(MONTHS.length), 1 + rng.int(MAX_DAY), FIRST_YEAR + rng.int(LAST_YEAR - FIRST_YEAR + 1)));
+    }
+    const text = list.join(' ');
+    docs.push({ kind: 'drill', person: '', text: `Repeat: ${text}\nRepeat: ${text}` });
+  }
+  return docs;
+}
+
 /** The people whose QA documents are in the corpus (the rest are seen in biographies only). */
 export function qaPeopleOf(people: readonly Person[], options: CorpusOptions = {}): Person[] {
   const o = resolveCorpusOptions(options);
@@ -218,7 +255,9 @@ export interface CorpusStats {
 }
 
 export function corpusStats(docs: readonly CorpusDocument[]): CorpusStats {
-  const byKind: CorpusStats['byKind'] = { bio: { documents: 0, characters: 0 }, qa: { documents: 0, characters: 0 }, selfedit: { documents: 0, characters: 0 } };
+  const byKind: CorpusStats['byKind'] = {
+    bio: { documents: 0, characters: 0 }, qa: { documents: 0, characters: 0 }, selfedit: { documents: 0, characters: 0 }, drill: { documents: 0, characters: 0 },
+  };
   const byStyle: CorpusStats['byStyle'] = {};
   let characters = 0;
   for (const d of docs) {
