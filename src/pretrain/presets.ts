@@ -56,7 +56,7 @@ export const KNOWLEDGE_PRESETS: Record<string, PretrainPreset> = {
     name: 'tiny',
     description: 'A ~1M-parameter Llama trained from scratch on the synthetic biography benchmark',
     seed: 0,
-    // Why these numbers (1M-parameter runs, measured): 600 people seen often beat 2000 seen rarely
+    // Why these numbers (1M-parameter runs, measured; history first, this recipe last): 600 people seen often beat 2000 seen rarely
     // (QA accuracy on people seen in biographies only: 26% against 6%; a fact must be seen ~100
     // times before QA generalises to facts learned from statements); full names in 90% of bio
     // sentences and all 4 question phrasings for the QA half make retrieval phrasing-independent.
@@ -76,10 +76,16 @@ export const KNOWLEDGE_PRESETS: Record<string, PretrainPreset> = {
     // after the control; the two cities of a passage not at all, 42% of stated values right) but
     // bio-only QA falls to 10-12%, so passage-only accuracy falls to 12.5% and its self-edits only
     // match it (12.2%). Drills alone keep retrieval (22%) and teach no copying into self-edits.
+    // This recipe: drills (with dates) + 400 new people a epoch + 30% 'fullname' copies every value,
+    // both cities included (0.01-0.13 nats against 7-13 after the control), bio-only QA 17%; on 60
+    // held-out passages (3 seeds) passage only 13.4%, passage + its own self-edits 20.9%, teacher
+    // 27.6%. Without 'fullname' (default styles) dates and cities were not copied.
     benchmark: { pretrainPeople: 600, rlPeople: 200, evalPeople: 100 },
     corpus: {
       seed: 0, biosPerPerson: 8, qaPeopleFraction: 0.5, selfEditPeopleFraction: 0.3, selfEditsPerPerson: 1,
       bioPronounProb: 0.1, qaPerAttribute: 4,
+      copyDrillsPerEpoch: 2000, freshSelfEditPeoplePerEpoch: 400,
+      styleWeights: { restate: 0.15, numbered: 0.1, partial: 0.1, qa: 0.1, paraphrase: 0.1, filler: 0.05, noisy: 0.05, copy: 0.1, fullname: 0.3 },
     },
     model: { hiddenSize: 128, numLayers: 4, numHeads: 4, numKvHeads: 2, intermediateSize: 384, vocabSize: 2048, maxPositions: 1024, ropeTheta: 10000 },
     train: { lr: 3e-3, minLrFraction: 0.1, epochs: 15, packLength: 512, warmup: 50, weightDecay: 0.1, maxGradNorm: 1.0 },
