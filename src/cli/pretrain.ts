@@ -24,7 +24,7 @@ export async function pretrainCommand(argv: string[]): Promise<number> {
   // Recall is a knowledge measurement; ARC models have none.
   const recall = isArcPreset(preset) ? null : await measureRecall(result.dir, preset);
   const fidelity = isArcPreset(preset) ? null : measureSelfEditFidelity(result.dir, preset);
-  const copyGap = isArcPreset(preset) ? null : (['copy', 'restate'] as const).map((style) => measureCopyGap(result.dir, preset, style));
+  const copyGap = isArcPreset(preset) ? null : measureCopyGap(result.dir, preset, ['copy', 'restate']);
   if (recall && fidelity && copyGap) appendFileSync(join(result.dir, 'README.md'), recallSection(recall) + fidelitySection(fidelity) + copyGapSection(copyGap));
   const last = result.steps[result.steps.length - 1]!;
   if (values.json) {

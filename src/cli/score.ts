@@ -1,7 +1,6 @@
 // `seal score`: every token's log-probability under the model, and the mean loss (perplexity).
 import { loadModel } from '../model/load.js';
-import { noGrad } from '../tensor/autograd.js';
-import { kernels } from '../kernels/index.js';
+import { scoreIds } from '../generate/score.js';
 import { modelDir, parse, UsageError } from './args.js';
 import { attachAdapter } from './adapter.js';
 
@@ -28,21 +27,4 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     console.log(`mean loss ${loss === null ? '—' : loss.toFixed(4)}  perplexity ${loss === null ? '—' : Math.exp(loss).toFixed(3)}`);
   }
   return 0;
-}
-
-/** Log-probability of each token given the ones before it (the first has none). */
-export function scoreIds(model: import('../model/transformer.js').Transformer, ids: number[]): {
-  tokens: { id: number; logprob: number | null }[]; loss: number | null;
-} {
-  const T = ids.length;
-  const V = model.config.vocabSize;
-  const logits = noGrad(() => model.forward(Int32Array.from(ids), 1, T)).data as Float32Array;
-  const targets = new Int32Array(T);
-  for (let t = 0; t < T; t++) targets[t] = t + 1 < T ? ids[t + 1]! : -100;
-  const losses = new Float32Array(T);
-  const lse = new Float32Array(T);
-  kernels.crossEntropyForward(T, V, logits, targets, losses, lse);
-  const tokens = ids.map((id, t) => ({ id, logprob: t === 0 ? null : -losses[t - 1]! }));
-  const loss = T > 1 ? losses.subarray(0, T - 1).reduce((a, b) => a + b, 0) / (T - 1) : null;
-  return { tokens, loss };
 }

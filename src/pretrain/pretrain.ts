@@ -63,14 +63,14 @@ function knowledgeCorpus(preset: PretrainPreset): Corpus {
   const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
   const others = [...bench.rlPeople, ...bench.evalPeople];
   const docs = buildCorpus(bench.pretrain, preset.corpus, others);
-  const fresh = (epoch: number) => [
+  const drawnForEpoch = (epoch: number) => [
     ...freshSelfEditDocuments(epoch, preset.corpus, [...bench.pretrain, ...others]), ...copyDrillDocuments(epoch, preset.corpus),
   ];
-  const perEpoch = fresh(0);
+  const perEpoch = drawnForEpoch(0);
   return {
     bpeTexts: corpusTexts([...docs, ...perEpoch]),
     documents: docs.map((d) => d.text),
-    epochDocuments: perEpoch.length > 0 ? (epoch) => corpusTexts(epoch === 0 ? perEpoch : fresh(epoch)) : undefined,
+    epochDocuments: perEpoch.length > 0 ? (epoch) => corpusTexts(epoch === 0 ? perEpoch : drawnForEpoch(epoch)) : undefined,
     card: (r) => modelCard(preset, { ...r, documents: corpusStats([...docs, ...perEpoch]) }),
   };
 }

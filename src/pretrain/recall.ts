@@ -8,7 +8,7 @@ import { makeBenchmark } from '../tasks/synthetic/benchmark.js';
 import { demoSelfEdit, qaPeopleOf, type SelfEditStyle } from '../tasks/synthetic/corpus.js';
 import { makePassage, makeRecord } from '../tasks/synthetic/passages.js';
 import { ATTRIBUTES, Rng, attributePool, type Attribute, type Person } from '../tasks/synthetic/people.js';
-import { noGrad } from '../tensor/autograd.js';
+import { scoreIds } from '../generate/score.js';
 import { implicationsPrompt } from '../tasks/knowledge/prompts.js';
 import { generate } from '../generate/generate.js';
 import { KnowledgeTask } from '../tasks/knowledge/task.js';
@@ -138,47 +138,44 @@ export interface CopyGap {
   attributes: Record<Attribute, { own: number; control: number }>;
 }
 
-export function measureCopyGap(dir: string, preset: PretrainPreset, style: SelfEditStyle = 'copy', passages = 30): CopyGap {
+/** One CopyGap per style; the model is loaded once. */
+export function measureCopyGap(dir: string, preset: PretrainPreset, styles: readonly SelfEditStyle[] = ['copy'], passages = 30): CopyGap[] {
   const { model, tokenizer } = loadModel(dir);
   if (!tokenizer) throw new Error(`${dir}: no tokenizer.json`);
   const bench = makeBenchmark({ seed: preset.seed, ...preset.benchmark });
   const n = Math.min(passages, bench.rlPeople.length - 1);
-  const rng = new Rng(`copy-gap-${preset.seed}-${style}`);
-  const sums = Object.fromEntries(ATTRIBUTES.map((a) => [a, { own: 0, control: 0, count: 0 }])) as Record<Attribute, { own: number; control: number; count: number }>;
-  const V = model.config.vocabSize;
-  for (let i = 0; i < n; i++) {
-    const person = bench.rlPeople[i]!;
-    const other = bench.rlPeople[i + 1]!;
-    const control: Person = { ...other, firstName: person.firstName, lastName: person.lastName, fullName: person.fullName, gender: person.gender };
-    const passage = makePassage(person, rng, { pronounProb: 0.5 });
-    const controlPassage = makePassage(control, rng, { pronounProb: 0.5 });
-    const edit = demoSelfEdit(person, passage, style, rng);
-    for (const [which, text] of [['own', passage.text], ['control', controlPassage.text]] as const) {
-      const prompt = implicationsPrompt(person.fullName, text);
-      const full = prompt + edit;
-      const ids = tokenizer.encode(full, { addSpecialTokens: false });
-      const logits = noGrad(() => model.forward(Int32Array.from(ids), 1, ids.length)).data as Float32Array;
-      for (const a of ATTRIBUTES) {
-        const at = full.indexOf(person[a], prompt.length);
-        if (at < 0) continue;
-        // The value's first token: the prefix (without the space BPE joins to the value) ends before it.
-        const t = tokenizer.encode(full.slice(0, at).replace(/ $/, ''), { addSpecialTokens: false }).length;
-        if (t < 1 || t >= ids.length) continue;
-        const row = logits.subarray((t - 1) * V, t * V);
-        let max = -Infinity;
-        for (let v = 0; v < V; v++) max = Math.max(max, row[v]!);
-        let z = 0;
-        for (let v = 0; v < V; v++) z += Math.exp(row[v]! - max);
-        sums[a][which] += max + Math.log(z) - row[ids[t]!]!;
-        if (which === 'own') sums[a].count++;
+  const encode = (text: string): number[] => tokenizer.encode(text, { addSpecialTokens: false });
+  return styles.map((style) => {
+    const rng = new Rng(`copy-gap-${preset.seed}-${style}`);
+    const sums = Object.fromEntries(ATTRIBUTES.map((a) => [a, { own: 0, control: 0, count: 0 }])) as Record<Attribute, { own: number; control: number; count: number }>;
+    for (let i = 0; i < n; i++) {
+      const person = bench.rlPeople[i]!;
+      const other = bench.rlPeople[i + 1]!;
+      const control: Person = { ...other, firstName: person.firstName, lastName: person.lastName, fullName: person.fullName, gender: person.gender };
+      const passage = makePassage(person, rng, { pronounProb: 0.5 });
+      const controlPassage = makePassage(control, rng, { pronounProb: 0.5 });
+      const edit = demoSelfEdit(person, passage, style, rng);
+      for (const [which, text] of [['own', passage.text], ['control', controlPassage.text]] as const) {
+        const prompt = implicationsPrompt(person.fullName, text);
+        const full = prompt + edit;
+        const { tokens } = scoreIds(model, encode(full));
+        for (const a of ATTRIBUTES) {
+          const at = full.indexOf(person[a], prompt.length);
+          if (at < 0) continue;
+          // The value's first token: the prefix (without the space BPE joins to the value) ends before it.
+          const logprob = tokens[encode(full.slice(0, at).replace(/ $/, '')).length]?.logprob;
+          if (logprob === null || logprob === undefined) continue;
+          sums[a][which] -= logprob;
+          if (which === 'own') sums[a].count++;
+        }
       }
     }
-  }
-  const attributes = Object.fromEntries(ATTRIBUTES.map((a) => {
-    const c = Math.max(1, sums[a].count);
-    return [a, { own: sums[a].own / c, control: sums[a].control / c }];
-  })) as CopyGap['attributes'];
-  return { passages: n, style, attributes };
+    const attributes = Object.fromEntries(ATTRIBUTES.map((a) => {
+      const c = Math.max(1, sums[a].count);
+      return [a, { own: sums[a].own / c, control: sums[a].control / c }];
+    })) as CopyGap['attributes'];
+    return { passages: n, style, attributes };
+  });
 }
 
 export function copyGapSection(gaps: CopyGap[]): string {
