@@ -13,6 +13,7 @@ import { exactMatch, firstLine, judgeVerdict, normalizeAnswer, tokenF1 } from '.
 import { readPassages, selectPassages } from '../src/tasks/knowledge/data.js';
 import { implicationsPrompt, qaPrompt, selfEditPrompt } from '../src/tasks/knowledge/prompts.js';
 import { loadKnowledgeConfig } from '../src/recipes/knowledge-config.js';
+import { loadKnowledgeData } from '../src/recipes/knowledge.js';
 
 const bin = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
 const squad = fileURLToPath(new URL('../../../shared/data/squad/', import.meta.url));
@@ -81,6 +82,10 @@ test('bad data and config files name the file and field', () => {
   assert.throws(() => loadKnowledgeConfig(join(dir, 'c.yaml')), /field 'restem\.keep' must be one of beat-baseline, top1/);
   writeFileSync(join(dir, 'c.yaml'), 'inner: [1, 2\n');
   assert.throws(() => loadKnowledgeConfig(join(dir, 'c.yaml')), /c\.yaml: malformed YAML/);
+  // Two disjoint rounds of 3 passages need 6; the file has 1.
+  writeFileSync(join(dir, 'c.yaml'), `data:\n  train: ${join(dir, 'd1.json')}\n  eval: ${join(dir, 'd1.json')}\n  trainPassages: 3\n`);
+  writeFileSync(join(dir, 'd1.json'), JSON.stringify([{ title: 'T', context: 'C', questions: [{ question: 'q', answer: 'a' }] }]));
+  assert.throws(() => loadKnowledgeData(loadKnowledgeConfig(join(dir, 'c.yaml'))), /field 'data\.trainPassages' asks for 6 RL passages \(3 per round × 2 disjoint rounds\), but .*d1\.json has 1/);
 });
 
 function seal(...args: string[]) {
@@ -98,7 +103,7 @@ function microSetup(): { dir: string; config: (runs: string) => string } {
       const path = join(dir, `${runs}.yaml`);
       writeFileSync(path, [
         'name: micro', `model: ${model}`, `runsDir: ${join(dir, runs)}`,
-        'data:', '  synthetic: { seed: 0, pretrainPeople: 30, rlPeople: 5, evalPeople: 5 }', '  trainPassages: 3', '  evalPassages: 3',
+        'data:', '  synthetic: { seed: 0, pretrainPeople: 30, rlPeople: 6, evalPeople: 5 }', '  trainPassages: 3', '  evalPassages: 3',
         'task: { grader: exact, maxAnswerTokens: 12, answerStop: ["\\n"] }', 'sampling: { maxNewTokens: 48 }',
         'inner: { epochs: 2, rank: 4, alpha: 8 }', 'restem: { rounds: 2, samplesPerContext: 2, evalRepeats: 1, keep: top1 }',
         'sft: { rank: 4, alpha: 8, gradAccum: 2 }',
@@ -128,8 +133,15 @@ test('knowledge train end to end: table, run directory, report; a rerun redoes n
   assert.equal(new Set(keys).size, keys.length, 'every unit of work is logged once');
   // 3 eval passages × (passage, base self-edits, teacher, 2 SEAL rounds) + 3 train × 2 samples × 2 rounds.
   assert.equal(keys.filter((k) => k.includes('/inner/') || /^eval\/(passage|baseSelfEdits|teacherSelfEdits|seal-r\d)\//.test(k)).length, 3 * 5 + 3 * 2 * 2);
-  const inner = readFileSync(join(summary.runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.key.includes('/inner/'));
+  const entries = readFileSync(join(summary.runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const inner = entries.find((e) => e.key.includes('/inner/'));
   for (const f of ['context', 'selfEdit', 'tokensTrained', 'tokensGenerated', 'reward', 'seconds']) assert.ok(f in inner, f);
+  // As in the paper, round 2 trains on passages round 1 never saw: 3 of its own each.
+  const contextsOf = (round: number) => new Set(entries.filter((e) => e.key.startsWith(`round${round}/inner/`)).map((e) => e.context));
+  const [first, second] = [contextsOf(0), contextsOf(1)];
+  assert.equal(first.size, 3);
+  assert.equal(second.size, 3);
+  assert.deepEqual([...first].filter((c) => second.has(c)), []);
 
   const again = seal('knowledge', 'train', '--config', cfg, '--json');
   assert.equal(again.status, 0, again.stderr);
@@ -172,6 +184,46 @@ test('kill -9 at any moment, then the same command: resumes without redoing or l
   const keys = logKeys(summary.runDir);
   assert.equal(new Set(keys).size, keys.length, 'no inner loop was done twice');
   assert.deepEqual([...keys].sort(), [...logKeys(expected.runDir)].sort(), 'and none was lost');
+});
+
+test('inner loops on worker processes log exactly what this process computes, and a kill -9 leaves no worker behind', async () => {
+  const { config } = microSetup();
+  const inProcess = spawnSync(process.execPath, [bin, 'knowledge', 'train', '--config', config('one'), '--json'], {
+    encoding: 'utf8', timeout: 300_000, env: { ...process.env, SEAL_THREADS: '1' },
+  });
+  assert.equal(inProcess.status, 0, inProcess.stderr);
+  const pooled = seal('knowledge', 'train', '--config', config('pooled'), '--workers', '2', '--json');
+  assert.equal(pooled.status, 0, pooled.stderr);
+  const [a, b] = [inProcess, pooled].map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!));
+  assert.deepEqual(b.accuracy, a.accuracy);
+  const byKey = (dir: string) => new Map(readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((e) => [e.key, e]));
+  const [ea, eb] = [byKey(a.runDir), byKey(b.runDir)];
+  assert.deepEqual([...eb.keys()].sort(), [...ea.keys()].sort());
+  for (const [key, e] of ea) {
+    if (!key.includes('/inner/') && !/^eval\/(passage|baseSelfEdits|teacherSelfEdits|seal-r\d)\//.test(key)) continue;
+    assert.equal(eb.get(key).reward, e.reward, key);
+    assert.equal(eb.get(key).finalLoss, e.finalLoss, key);
+  }
+
+  // Kill the parent mid-run: its workers notice the closed channel and exit.
+  const cfg = config('orphans');
+  const child = spawn(process.execPath, [bin, 'knowledge', 'train', '--config', cfg, '--workers', '2'], { stdio: 'ignore' });
+  let workers: number[] = [];
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      const found = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+      if (found.length === 2 || child.exitCode !== null) {
+        workers = found;
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+  });
+  assert.equal(workers.length, 2, 'two workers started');
+  child.kill('SIGKILL');
+  const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (let t = 0; t < 200 && workers.some(alive); t++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(workers.filter(alive), [], 'no worker outlives its run');
 });
 
 test('knowledge cpt and continual: one pooled update; a forgetting matrix filled below the diagonal', () => {

@@ -3,17 +3,18 @@ import { loadKnowledgeConfig } from '../recipes/knowledge-config.js';
 import { runKnowledge } from '../recipes/knowledge.js';
 import { parse, UsageError } from './args.js';
 
-const USAGE = 'usage: seal knowledge <train|eval|cpt|continual> --config FILE [--model DIR] [--seed S] [--fresh] [--json]';
+const USAGE = 'usage: seal knowledge <train|eval|cpt|continual> --config FILE [--model DIR] [--seed S] [--workers N] [--fresh] [--json]';
 
 export async function knowledgeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    config: { type: 'string' }, model: { type: 'string' }, seed: { type: 'string' }, fresh: { type: 'boolean' }, json: { type: 'boolean' },
+    config: { type: 'string' }, model: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, fresh: { type: 'boolean' }, json: { type: 'boolean' },
   }, USAGE);
   const mode = positionals[0];
   if (mode !== 'train' && mode !== 'eval' && mode !== 'cpt' && mode !== 'continual') throw new UsageError(USAGE);
   const overrides: Record<string, unknown> = {};
   if (values.model) overrides.model = values.model;
   if (values.seed !== undefined) overrides.seed = Number(values.seed);
+  if (values.workers !== undefined) overrides.workers = Number(values.workers);
   const cfg = loadKnowledgeConfig(values.config ?? null, overrides);
   if (mode === 'cpt' || mode === 'continual') {
     const { runCpt, runContinual } = await import('../recipes/knowledge-cpt.js');

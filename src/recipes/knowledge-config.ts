@@ -11,12 +11,18 @@ export const KNOWLEDGE_DEFAULTS = {
   model: '',
   runsDir: 'runs',
   seed: 0,
+  /**
+   * Processes running inner loops side by side, each holding its own copy of the model (0 = one per
+   * core). For small models on several cores (the tiny demo model); 1 runs them in this process.
+   */
+  workers: 1,
   data: {
     /** SQuAD-format JSON files; ignored when `synthetic` is set. */
     train: '',
     eval: '',
     /** Generate the synthetic benchmark instead (its RL split trains, its eval split evaluates). */
     synthetic: null as BenchmarkOptions | null,
+    /** RL passages per ReST-EM round (each round its own when restem.disjointRounds). */
     trainPassages: 50,
     evalPassages: 200,
     /** Python's random.seed of the official passage selection; null keeps file order. */
@@ -36,7 +42,11 @@ export const KNOWLEDGE_DEFAULTS = {
     lr: 1e-3, epochs: 10, batchSize: 1, gradAccum: 1, rank: 32, alpha: 64, dropout: 0,
     targets: ['q_proj', 'v_proj'], completionOnly: false,
   },
-  restem: { rounds: 2, samplesPerContext: 5, evalRepeats: 3, keep: 'beat-baseline', margin: 0 },
+  /**
+   * disjointRounds: every round draws its own data.trainPassages passages, none seen by an earlier
+   * round (the paper's round 2 used iter1_train.json: 50 passages disjoint from round 1's).
+   */
+  restem: { rounds: 2, samplesPerContext: 5, evalRepeats: 3, keep: 'beat-baseline', margin: 0, disjointRounds: true },
   sft: {
     rank: 64, alpha: 128, dropout: 0, targets: [...LORA_TARGETS] as string[], lr: 3e-4, epochs: 2, batchSize: 1,
     // The paper's effective batch: 1 per device × 5 accumulation × 2 processes.
@@ -45,6 +55,8 @@ export const KNOWLEDGE_DEFAULTS = {
   eval: {
     /** Which rows the baseline table has. */
     conditions: ['base', 'passage', 'baseSelfEdits', 'teacherSelfEdits', 'seal'] as string[],
+    /** Inner loops per evaluation passage and condition, averaged (the paper: 1, over 200 passages). */
+    repeats: 1,
   },
   /** External teacher: 'rule' (synthetic data: restates every fact), 'file' (a self-edits JSON), 'model' (a local model directory). */
   teacher: { kind: 'rule', path: '', model: '' },
@@ -56,6 +68,7 @@ export type KnowledgeConfig = typeof KNOWLEDGE_DEFAULTS;
 
 const RULES: Record<string, FieldRule> = {
   seed: { integer: true, min: 0 },
+  workers: { integer: true, min: 0 },
   'data.synthetic': { nullable: true },
   'data.synthetic.seed': {}, 'data.synthetic.pretrainPeople': {}, 'data.synthetic.rlPeople': {}, 'data.synthetic.evalPeople': {},
   'data.synthetic.passagePronounProb': {}, 'data.synthetic.questionsPerAttribute': {},
@@ -75,7 +88,7 @@ const RULES: Record<string, FieldRule> = {
   'restem.evalRepeats': { integer: true, min: 1 }, 'restem.keep': { oneOf: ['beat-baseline', 'top1'] },
   'sft.targets': { eachOf: LORA_TARGETS }, 'sft.rank': { integer: true, min: 1 }, 'sft.epochs': { integer: true, min: 1 },
   'sft.batchSize': { integer: true, min: 1 }, 'sft.gradAccum': { integer: true, min: 1 },
-  'eval.conditions': { eachOf: ['base', 'passage', 'baseSelfEdits', 'teacherSelfEdits', 'seal'] },
+  'eval.conditions': { eachOf: ['base', 'passage', 'baseSelfEdits', 'teacherSelfEdits', 'seal'] }, 'eval.repeats': { integer: true, min: 1 },
   'teacher.kind': { oneOf: ['rule', 'file', 'model'] },
   'cpt.passages': { integer: true, min: 1 }, 'cpt.samplesPerContext': { integer: true, min: 0 },
   'cpt.source': { oneOf: ['policy', 'teacher', 'none'] },

@@ -11,13 +11,15 @@ import { teacherSelfEdit } from '../tasks/synthetic/corpus.js';
 import type { KnowledgeRecord } from '../tasks/synthetic/passages.js';
 import { RunDir, computeTotals } from '../seal/run.js';
 import {
-  loggedBaseline, loggedInnerLoop, loggedSamples, policyForRound, restEmRound, type RestEmConfig,
+  loggedBaseline, loggedInnerLoops, loggedSamples, policyForRound, restEmRound, type RestEmConfig,
 } from '../seal/restem.js';
+import { InnerLoopPool } from '../seal/pool.js';
+import { availableParallelism } from 'node:os';
 import type { InnerTrainSettings } from '../seal/task.js';
 import { sampleSelfEdits } from '../seal/inner.js';
 import type { SelfEditPromptKey } from '../tasks/knowledge/prompts.js';
 import { Progress } from '../util/progress.js';
-import type { KnowledgeConfig } from './knowledge-config.js';
+import { KNOWLEDGE_DEFAULTS, type KnowledgeConfig } from './knowledge-config.js';
 
 export { DEFAULT_MODEL_DIR } from '../config/paths.js';
 import { DEFAULT_MODEL_DIR } from '../config/paths.js';
@@ -29,19 +31,36 @@ export interface KnowledgeData {
 
 export function loadKnowledgeData(cfg: KnowledgeConfig): KnowledgeData {
   const d = cfg.data;
+  // Disjoint rounds read a slice of passages per round.
+  const trainCount = d.trainPassages < 0 || !cfg.restem.disjointRounds ? d.trainPassages : d.trainPassages * Math.max(1, cfg.restem.rounds);
+  const take = (ps: Passage[], n: number) => (n < 0 ? ps : ps.slice(0, n));
+  let data: KnowledgeData;
   if (d.synthetic) {
     const bench = makeBenchmark(d.synthetic);
     const asPassages = (records: KnowledgeRecord[], split: string): Passage[] =>
       records.map((r, i) => ({ id: `synthetic-${split}#${i}`, title: r.title, context: r.context, questions: r.questions }));
-    const take = (ps: Passage[], n: number) => (n < 0 ? ps : ps.slice(0, n));
-    return { train: take(asPassages(bench.rl, 'rl'), d.trainPassages), eval: take(asPassages(bench.eval, 'eval'), d.evalPassages) };
+    data = { train: take(asPassages(bench.rl, 'rl'), trainCount), eval: take(asPassages(bench.eval, 'eval'), d.evalPassages) };
+  } else {
+    if (!d.eval) throw new Error("config: field 'data.eval' is required (or set 'data.synthetic')");
+    const opts = { shuffleSeed: d.shuffleSeed };
+    data = {
+      train: d.train ? selectPassages(readPassages(d.train), trainCount, opts) : [],
+      eval: selectPassages(readPassages(d.eval), d.evalPassages, opts),
+    };
   }
-  if (!d.eval) throw new Error("config: field 'data.eval' is required (or set 'data.synthetic')");
-  const opts = { shuffleSeed: d.shuffleSeed };
-  return {
-    train: d.train ? selectPassages(readPassages(d.train), d.trainPassages, opts) : [],
-    eval: selectPassages(readPassages(d.eval), d.evalPassages, opts),
-  };
+  const wantsTrain = cfg.restem.rounds > 0 && cfg.eval.conditions.includes('seal') && (d.train !== '' || d.synthetic !== null);
+  if (wantsTrain && trainCount >= 0 && data.train.length < trainCount) {
+    throw new Error(`config: field 'data.trainPassages' asks for ${trainCount} RL passages (${d.trainPassages} per round × ${cfg.restem.rounds} disjoint rounds), `
+      + `but ${d.synthetic ? 'the synthetic RL split' : d.train} has ${data.train.length}`);
+  }
+  return data;
+}
+
+/** The RL passages of round r: its own slice when rounds are disjoint, else all of them. */
+export function roundPassages(cfg: KnowledgeConfig, train: Passage[], round: number): Passage[] {
+  if (!cfg.restem.disjointRounds || cfg.data.trainPassages < 0) return train;
+  const n = cfg.data.trainPassages;
+  return train.slice(round * n, (round + 1) * n);
 }
 
 export function innerDefaults(cfg: KnowledgeConfig): InnerTrainSettings {
@@ -63,6 +82,18 @@ export function makeTask(cfg: KnowledgeConfig, policy: LoadedModel): KnowledgeTa
     grader: cfg.task.grader as 'exact' | 'f1' | 'judge', judge, maxAnswerTokens: cfg.task.maxAnswerTokens,
     answerStop: cfg.task.answerStop,
   });
+}
+
+/** Rebuilds the knowledge task in an inner-loop worker (pool.ts) from the config's task and judge fields. */
+export function knowledgeTaskForWorker(options: Pick<KnowledgeConfig, 'task' | 'judge'>, base: LoadedModel): KnowledgeTask {
+  return makeTask({ ...KNOWLEDGE_DEFAULTS, ...options }, base);
+}
+
+/** A pool of cfg.workers inner-loop workers holding the model in `modelDir`, or none when workers is 1. */
+export function innerLoopPool(cfg: KnowledgeConfig, modelDir: string): InnerLoopPool | undefined {
+  const size = cfg.workers === 0 ? availableParallelism() : cfg.workers;
+  if (size <= 1) return undefined;
+  return new InnerLoopPool(size, modelDir, { module: import.meta.url, name: 'knowledgeTaskForWorker', options: { task: cfg.task, judge: cfg.judge } });
 }
 
 /** The external teacher's self-edit for each passage. */
@@ -88,21 +119,28 @@ export function teacherSelfEdits(cfg: KnowledgeConfig, passages: Passage[], task
 
 /**
  * One row of the table: each passage's inner loop on `selfEdits(p)` over `model`, accuracy = mean
- * over passages of per-passage accuracy (the paper's macro average).
+ * over passages of per-passage accuracy (the paper's macro average). With eval.repeats > 1 each
+ * passage's accuracy is the mean of that many inner loops (their seeds differ), logged under
+ * `eval/<label>-repeat<e>/` after the first.
  */
 async function evaluateCondition(
   run: RunDir, label: string, model: LoadedModel, task: KnowledgeTask, passages: Passage[],
-  selfEdits: (p: Passage, i: number) => string, cfg: KnowledgeConfig, progress: Progress,
+  selfEdits: (p: Passage, i: number) => string, cfg: KnowledgeConfig, progress: Progress, pool?: InnerLoopPool,
 ): Promise<number> {
-  let sum = 0;
-  for (let i = 0; i < passages.length; i++) {
-    const p = passages[i]!;
-    const entry = await loggedInnerLoop(run, `eval/${label}/${p.id}`, model, task, p, selfEdits(p, i), innerDefaults(cfg), cfg.seed);
-    sum += entry.reward;
-    progress.update(i + 1, `${label}: accuracy ${(sum / (i + 1) * 100).toFixed(1)}%`, 0);
-  }
+  const repeats = cfg.eval.repeats;
+  const jobs = passages.flatMap((p, i) => Array.from({ length: repeats }, (_, e) => ({
+    key: e === 0 ? `eval/${label}/${p.id}` : `eval/${label}-repeat${e}/${p.id}`, context: p, selfEdit: selfEdits(p, i),
+  })));
+  let done = 0;
+  let running = 0;
+  const entries = await loggedInnerLoops(run, jobs, model, task, innerDefaults(cfg), cfg.seed, pool, (entry) => {
+    running += entry.reward;
+    done++;
+    progress.update(Math.floor(done / repeats), `${label}: accuracy ${(running / done * 100).toFixed(1)}%`, 0);
+  });
   progress.done();
-  return sum / Math.max(1, passages.length);
+  const sum = entries.reduce((a, e) => a + e.reward, 0);
+  return sum / Math.max(1, jobs.length);
 }
 
 async function noUpdateAccuracy(run: RunDir, label: string, model: LoadedModel, task: KnowledgeTask, passages: Passage[]): Promise<number> {
@@ -132,7 +170,9 @@ export interface KnowledgeSummary {
 export async function runKnowledge(mode: 'train' | 'eval', cfg: KnowledgeConfig, options: { fresh?: boolean } = {}): Promise<KnowledgeSummary> {
   const start = performance.now();
   const modelDir = cfg.model || DEFAULT_MODEL_DIR;
-  const run = RunDir.open(cfg.runsDir, `${cfg.name}-${mode}`, { mode, ...cfg, model: modelDir }, options);
+  // The worker count changes where inner loops run, not what they compute: not part of the run's identity.
+  const { workers: _workers, ...identity } = cfg;
+  const run = RunDir.open(cfg.runsDir, `${cfg.name}-${mode}`, { mode, ...identity, model: modelDir }, options);
   const data = loadKnowledgeData(cfg);
   run.writeJson('data.json', { train: data.train.map((p) => p.id), eval: data.eval.map((p) => p.id), passages: [...data.train, ...data.eval] });
   const conditions = new Set(cfg.eval.conditions);
@@ -144,37 +184,46 @@ export async function runKnowledge(mode: 'train' | 'eval', cfg: KnowledgeConfig,
   };
   const bar = (label: string) => new Progress(label, data.eval.length);
 
-  summary.roundBaselines.push(await noUpdateAccuracy(run, 'base', base, task, data.eval));
-  if (conditions.has('base')) summary.accuracy.base = summary.roundBaselines[0];
-  if (conditions.has('passage')) {
-    summary.accuracy.passage = await evaluateCondition(run, 'passage', base, task, data.eval, () => '', cfg, bar('passage only'));
-  }
-  if (conditions.has('baseSelfEdits')) {
-    const samples = await loggedSamples(run, 'eval/samples-round0', base, task, data.eval, 1, cfg.sampling, cfg.seed);
-    summary.accuracy.passageBaseSelfEdits = await evaluateCondition(run, 'baseSelfEdits', base, task, data.eval, (_, i) => samples[i]![0]!.text, cfg, bar('base self-edits'));
-  }
-  if (conditions.has('teacherSelfEdits')) {
-    const teacher = teacherSelfEdits(cfg, data.eval, task);
-    summary.accuracy.passageTeacherSelfEdits = await evaluateCondition(run, 'teacherSelfEdits', base, task, data.eval, (_, i) => teacher[i]!, cfg, bar('teacher self-edits'));
-  }
-
-  if (mode === 'train' && conditions.has('seal')) {
-    const rest = restEmConfig(cfg);
-    let policy = base;
-    for (let r = 0; r < cfg.restem.rounds; r++) {
-      const progress = new Progress(`ReST-EM round ${r + 1}`, data.train.length * rest.samplesPerContext * rest.evalRepeats);
-      const t0 = performance.now();
-      const result = await restEmRound(run, r, policy, task, data.train, rest, (e) => {
-        progress.update(e.done, `self-edits, mean reward ${(e.meanReward * 100).toFixed(1)}%`, (performance.now() - t0) / 1000);
-      });
-      progress.done();
-      summary.rounds.push({ round: r + 1, kept: result.kept.length, meanReward: result.meanReward, meanBaseline: result.meanBaseline });
-      policy = policyForRound(run, modelDir, r + 1);
-      const roundTask = makeTask(cfg, policy);
-      summary.roundBaselines.push(await noUpdateAccuracy(run, `seal-r${r + 1}-base`, policy, roundTask, data.eval));
-      const samples = await loggedSamples(run, `eval/samples-round${r + 1}`, policy, roundTask, data.eval, 1, cfg.sampling, cfg.seed);
-      summary.accuracy.seal.push(await evaluateCondition(run, `seal-r${r + 1}`, policy, roundTask, data.eval, (_, i) => samples[i]![0]!.text, cfg, bar(`SEAL round ${r + 1}`)));
+  // Inner-loop workers hold the model the inner loops update: the base, then each round's policy.
+  let pool = innerLoopPool(cfg, modelDir);
+  try {
+    summary.roundBaselines.push(await noUpdateAccuracy(run, 'base', base, task, data.eval));
+    if (conditions.has('base')) summary.accuracy.base = summary.roundBaselines[0];
+    if (conditions.has('passage')) {
+      summary.accuracy.passage = await evaluateCondition(run, 'passage', base, task, data.eval, () => '', cfg, bar('passage only'), pool);
     }
+    if (conditions.has('baseSelfEdits')) {
+      const samples = await loggedSamples(run, 'eval/samples-round0', base, task, data.eval, 1, cfg.sampling, cfg.seed);
+      summary.accuracy.passageBaseSelfEdits = await evaluateCondition(run, 'baseSelfEdits', base, task, data.eval, (_, i) => samples[i]![0]!.text, cfg, bar('base self-edits'), pool);
+    }
+    if (conditions.has('teacherSelfEdits')) {
+      const teacher = teacherSelfEdits(cfg, data.eval, task);
+      summary.accuracy.passageTeacherSelfEdits = await evaluateCondition(run, 'teacherSelfEdits', base, task, data.eval, (_, i) => teacher[i]!, cfg, bar('teacher self-edits'), pool);
+    }
+
+    if (mode === 'train' && conditions.has('seal')) {
+      const rest = restEmConfig(cfg);
+      let policy = base;
+      for (let r = 0; r < cfg.restem.rounds; r++) {
+        const contexts = roundPassages(cfg, data.train, r);
+        const progress = new Progress(`ReST-EM round ${r + 1}`, contexts.length * rest.samplesPerContext * rest.evalRepeats);
+        const t0 = performance.now();
+        const result = await restEmRound(run, r, policy, task, contexts, rest, (e) => {
+          progress.update(e.done, `self-edits, mean reward ${(e.meanReward * 100).toFixed(1)}%`, (performance.now() - t0) / 1000);
+        }, pool);
+        progress.done();
+        summary.rounds.push({ round: r + 1, kept: result.kept.length, meanReward: result.meanReward, meanBaseline: result.meanBaseline });
+        policy = policyForRound(run, modelDir, r + 1);
+        pool?.close();
+        pool = innerLoopPool(cfg, run.path(`checkpoints/round-${r + 1}`));
+        const roundTask = makeTask(cfg, policy);
+        summary.roundBaselines.push(await noUpdateAccuracy(run, `seal-r${r + 1}-base`, policy, roundTask, data.eval));
+        const samples = await loggedSamples(run, `eval/samples-round${r + 1}`, policy, roundTask, data.eval, 1, cfg.sampling, cfg.seed);
+        summary.accuracy.seal.push(await evaluateCondition(run, `seal-r${r + 1}`, policy, roundTask, data.eval, (_, i) => samples[i]![0]!.text, cfg, bar(`SEAL round ${r + 1}`), pool));
+      }
+    }
+  } finally {
+    pool?.close();
   }
 
   summary.compute = computeTotals(run.entries());

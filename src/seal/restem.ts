@@ -10,6 +10,7 @@ import { tokenizeRow } from '../train/data.js';
 import { train } from '../train/trainer.js';
 import { hashString } from '../util/random.js';
 import { innerLoop, sampleSelfEdits, type InnerResult, type SamplingConfig } from './inner.js';
+import type { InnerLoopPool } from './pool.js';
 import type { RunDir } from './run.js';
 import type { InnerTrainSettings, SealTask } from './task.js';
 
@@ -65,6 +66,14 @@ export function unitSeed(seed: number, key: string): number {
   return (hashString(key) ^ Math.imul(seed + 1, 0x9e3779b1)) >>> 0;
 }
 
+function innerLogEntry<C>(task: SealTask<C>, context: C, selfEdit: string, r: InnerResult, tokensGenerated: number): Omit<InnerLogEntry, 'key'> {
+  return {
+    context: task.contextId(context), selfEdit, reward: r.reward, invalid: r.invalid, tokensTrained: r.tokensTrained,
+    tokensGenerated: tokensGenerated + (r.evaluation?.tokensGenerated ?? 0), trainSteps: r.trainSteps, finalLoss: r.finalLoss,
+    seconds: r.seconds, details: r.evaluation?.details ?? null, settings: r.settings, note: r.note,
+  };
+}
+
 /** One logged inner loop (computed unless the log already has it). */
 export async function loggedInnerLoop<C>(
   run: RunDir, key: string, base: LoadedModel, task: SealTask<C>, context: C, selfEdit: string,
@@ -72,12 +81,43 @@ export async function loggedInnerLoop<C>(
 ): Promise<InnerLogEntry> {
   return run.once<InnerLogEntry>(key, async () => {
     const r: InnerResult = await innerLoop(base, task, context, selfEdit, defaults, unitSeed(seed, key));
-    return {
-      context: task.contextId(context), selfEdit, reward: r.reward, invalid: r.invalid, tokensTrained: r.tokensTrained,
-      tokensGenerated: tokensGenerated + (r.evaluation?.tokensGenerated ?? 0), trainSteps: r.trainSteps, finalLoss: r.finalLoss,
-      seconds: r.seconds, details: r.evaluation?.details ?? null, settings: r.settings, note: r.note,
-    };
+    return innerLogEntry(task, context, selfEdit, r, tokensGenerated);
   });
+}
+
+export interface InnerJobSpec<C> {
+  key: string;
+  context: C;
+  selfEdit: string;
+  tokensGenerated?: number;
+}
+
+/**
+ * Several logged inner loops: in this process one after another, or side by side on a pool's
+ * workers (each logged as it finishes; the entries are the same either way). Returns them in the
+ * order of `jobs`; `onDone` is called as each is logged or found in the log.
+ */
+export async function loggedInnerLoops<C>(
+  run: RunDir, jobs: InnerJobSpec<C>[], base: LoadedModel, task: SealTask<C>, defaults: InnerTrainSettings, seed: number,
+  pool?: InnerLoopPool, onDone?: (entry: InnerLogEntry) => void,
+): Promise<InnerLogEntry[]> {
+  if (!pool) {
+    const out: InnerLogEntry[] = [];
+    for (const j of jobs) {
+      const entry = await loggedInnerLoop(run, j.key, base, task, j.context, j.selfEdit, defaults, seed, j.tokensGenerated);
+      onDone?.(entry);
+      out.push(entry);
+    }
+    return out;
+  }
+  return Promise.all(jobs.map(async (j) => {
+    const entry = await run.once<InnerLogEntry>(j.key, async () => {
+      const r = await pool.run({ context: j.context, selfEdit: j.selfEdit, settings: defaults, seed: unitSeed(seed, j.key) });
+      return innerLogEntry(task, j.context, j.selfEdit, r, j.tokensGenerated ?? 0);
+    });
+    onDone?.(entry);
+    return entry;
+  }));
 }
 
 /** The no-update reward of the model on a context (logged). */
@@ -118,10 +158,12 @@ export interface RoundResult {
 
 /**
  * One ReST-EM round with `policy` (which is also the inner loop's base). Returns the kept pairs and
- * the directory of the merged next policy (run/checkpoints/round-<r+1>).
+ * the directory of the merged next policy (run/checkpoints/round-<r+1>). A `pool` (whose workers
+ * hold the same policy) runs each context's inner loops side by side.
  */
 export async function restEmRound<C>(
   run: RunDir, round: number, policy: LoadedModel, task: SealTask<C>, contexts: C[], cfg: RestEmConfig, progress?: Progress,
+  pool?: InnerLoopPool,
 ): Promise<RoundResult> {
   const k = cfg.samplesPerContext;
   const prefix = `round${round}`;
@@ -134,18 +176,19 @@ export async function restEmRound<C>(
     const id = task.contextId(context);
     const baseline = await loggedBaseline(run, `${prefix}/baseline/${id}`, policy, task, context);
     const [samples] = await loggedSamples(run, `${prefix}/samples/${id}`, policy, task, [context], k, cfg.sampling, cfg.seed);
+    const jobs = samples!.flatMap((sample, j) => Array.from({ length: cfg.evalRepeats }, (_, e) => ({
+      key: `${prefix}/inner/${id}/${j}/${e}`, context, selfEdit: sample.text, tokensGenerated: sample.tokens,
+    })));
+    const entries = await loggedInnerLoops(run, jobs, policy, task, cfg.inner, cfg.seed, pool, (entry) => {
+      rewardSum += entry.reward;
+      done++;
+      progress?.({ phase: `round ${round + 1}`, done, total, meanReward: rewardSum / done });
+    });
     let best = -1;
     let bestReward = -Infinity;
     for (let j = 0; j < k; j++) {
-      let sum = 0;
-      for (let e = 0; e < cfg.evalRepeats; e++) {
-        const entry = await loggedInnerLoop(run, `${prefix}/inner/${id}/${j}/${e}`, policy, task, context, samples![j]!.text, cfg.inner, cfg.seed, samples![j]!.tokens);
-        sum += entry.reward;
-        rewardSum += entry.reward;
-        done++;
-        progress?.({ phase: `round ${round + 1}`, done, total, meanReward: rewardSum / done });
-      }
-      const mean = sum / cfg.evalRepeats;
+      const rewards = entries.slice(j * cfg.evalRepeats, (j + 1) * cfg.evalRepeats).map((e) => e.reward);
+      const mean = rewards.reduce((a, b) => a + b, 0) / cfg.evalRepeats;
       if (mean > bestReward) {
         bestReward = mean;
         best = j;
