@@ -17,7 +17,7 @@ import { ARC_PRESETS } from '../src/pretrain/presets.js';
 import { makeMiniArc, pickTasks } from '../src/tasks/arc-synthetic/index.js';
 import { makeMiniArc as generateMiniArc } from '../src/tasks/arc-synthetic/benchmark.js';
 import type { ArcExample, ArcTask } from '../src/tasks/arc/data.js';
-import { exampleAnswer, renderQuery } from '../src/tasks/arc/grid-text.js';
+import { TASK_INSTRUCTION, exampleAnswer, parseGridText, renderQuery } from '../src/tasks/arc/grid-text.js';
 import { gridKey } from '../src/tasks/arc/grid.js';
 import { parseSelfEdit } from '../src/tasks/arc/self-edit.js';
 import { ArcTask as ArcSealTask, arcContexts } from '../src/tasks/arc/task.js';
@@ -110,6 +110,34 @@ test('arc corpus: deterministic per seed, both document kinds, configurations di
   assert.deepEqual(new Set(configs.map((c) => c.strategy)).size, 2);
   assert.ok(new Set(configs.map((c) => c.learningRate)).size >= 3, 'learning rates vary');
   assert.ok(new Set(configs.map((c) => JSON.stringify(c.augmentations))).size >= 3, 'augmentation choices vary');
+});
+
+test('arc corpus: copy drills are identity problems on random grids, seeded, within their sides', () => {
+  const arc = generateMiniArc(SMALL);
+  const docs = buildArcCorpus(arc.pretrain, { seed: 3, problemsPerTask: 1, copyDrills: 40, copyDrillSides: [2, 5] });
+  const drills = docs.filter((d) => d.kind === 'drill');
+  assert.equal(drills.length, 40);
+  assert.deepEqual(buildArcCorpus([], { seed: 3, copyDrills: 40, copyDrillSides: [2, 5] }), drills, 'drills do not depend on the tasks');
+  assert.notDeepEqual(buildArcCorpus([], { seed: 4, copyDrills: 40, copyDrillSides: [2, 5] }), drills);
+  const sides = new Set<number>();
+  let cells = 0;
+  let coloured = 0;
+  for (const d of drills) {
+    // Problem format: every "<input> -> <output>#" of the document, demonstrations and answer alike.
+    const pairs = [...d.text.matchAll(/(\[\[[\d \n[\]]*\]\]) -> (?:<\|im_end\|>\n<\|im_start\|>assistant\n)?(\[\[[\d \n[\]]*\]\])#/g)];
+    assert.ok(pairs.length >= 2 && pairs.length <= 3, d.text);
+    assert.ok(d.text.includes(TASK_INSTRUCTION));
+    for (const [, inText, outText] of pairs) {
+      const input = parseGridText(inText!);
+      assert.ok(input, inText);
+      assert.deepEqual(parseGridText(outText!), input);
+      sides.add(input.length).add(input[0]!.length);
+      for (const row of input) for (const c of row) { cells++; if (c !== 0) coloured++; }
+    }
+  }
+  assert.deepEqual([...sides].sort(), [2, 3, 4, 5]);
+  assert.ok(coloured / cells > 0.4 && coloured / cells < 0.8, `share of coloured cells ${coloured / cells}`);
+  assert.throws(() => buildArcCorpus([], { copyDrillSides: [4, 3] }), /copyDrillSides must be \[lo, hi\]/);
 });
 
 test('arc corpus: documents are exactly the TTT / inference text of the trained tokenizer', () => {

@@ -11,7 +11,7 @@
 // Seeded per task: a task's documents depend only on the corpus seed and the task.
 import { Template } from '@huggingface/jinja';
 import { AUGMENTER_GROUP_NAMES } from '../tasks/arc/augment.js';
-import type { ArcExample, ArcTask } from '../tasks/arc/data.js';
+import type { ArcExample, ArcTask, Grid } from '../tasks/arc/data.js';
 import { renderTrainingPair, type ChatRenderer } from '../tasks/arc/grid-text.js';
 import { SELF_EDIT_SYSTEM_MESSAGE, TRAINING_STRATEGIES, selfEditUserMessage } from '../tasks/arc/self-edit.js';
 import { Rng } from '../tasks/synthetic/people.js';
@@ -43,6 +43,14 @@ export interface ArcCorpusOptions {
   /** Self-edit demonstrations per such task (default 1). */
   selfEditsPerTask?: number;
   selfEditSpace?: ArcSelfEditSpace;
+  /**
+   * Copy drills (default 0): problem documents whose rule is the identity, on random grids. Nothing in a task's rule is learnt from them; they exist so the
+   * model forms the circuit that reads a cell of the input grid back at its place in the answer,
+   * which every family (tiling, colour maps, moves) is built on and which problems alone did not form.
+   */
+  copyDrills?: number;
+  /** Side range of the drills' grids (default [3, 6]). */
+  copyDrillSides?: [number, number];
 }
 
 export type ResolvedArcCorpusOptions = Required<ArcCorpusOptions>;
@@ -55,7 +63,14 @@ export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): Resolve
     selfEditTaskFraction: options.selfEditTaskFraction ?? 0.25,
     selfEditsPerTask: options.selfEditsPerTask ?? 1,
     selfEditSpace: options.selfEditSpace ?? DEFAULT_SELF_EDIT_SPACE,
+    copyDrills: options.copyDrills ?? 0,
+    copyDrillSides: options.copyDrillSides ?? [3, 6],
   };
+  if (!(Number.isInteger(o.copyDrills) && o.copyDrills >= 0)) throw new Error(`arc corpus: copyDrills must be an integer >= 0, got ${o.copyDrills}`);
+  const [lo, hi] = o.copyDrillSides;
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi && hi <= 30)) {
+    throw new Error(`arc corpus: copyDrillSides must be [lo, hi] with 1 <= lo <= hi <= 30, got ${JSON.stringify(o.copyDrillSides)}`);
+  }
   if (!(Number.isInteger(o.problemsPerTask) && o.problemsPerTask >= 0)) throw new Error(`arc corpus: problemsPerTask must be an integer >= 0, got ${o.problemsPerTask}`);
   if (o.shotWeights.length === 0 || o.shotWeights.some((w) => !(w >= 0)) || !o.shotWeights.some((w) => w > 0)) {
     throw new Error(`arc corpus: shotWeights must be non-negative with one positive, got ${JSON.stringify(o.shotWeights)}`);
@@ -65,7 +80,7 @@ export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): Resolve
   return o;
 }
 
-export type ArcCorpusKind = 'problem' | 'selfedit';
+export type ArcCorpusKind = 'problem' | 'selfedit' | 'drill';
 
 export interface ArcCorpusDocument {
   kind: ArcCorpusKind;
@@ -108,6 +123,29 @@ export function randomSelfEdit(rng: Rng, space: ArcSelfEditSpace = DEFAULT_SELF_
   }, null, 2);
 }
 
+/** A random grid: sides in [lo, hi], a random share of its cells coloured (sparse to full). */
+export function randomGrid(rng: Rng, [lo, hi]: [number, number]): Grid {
+  const rows = lo + rng.int(hi - lo + 1);
+  const cols = lo + rng.int(hi - lo + 1);
+  const filled = 0.2 + 0.8 * rng.float();
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rng.chance(filled) ? 1 + rng.int(9) : 0)));
+}
+
+/**
+ * Copy drill i: a problem document (the TTT text, chat template and all) whose rule is the
+ * identity: 1-2 demonstrations and a query on random grids. At the positions real problems put
+ * their answers, so the copy it teaches works there (drills as short bare pairs taught a copy that
+ * failed ~600 tokens into a prompt).
+ */
+export function copyDrillDocument(chat: ChatRenderer, seed: number, i: number, sides: [number, number]): string {
+  const rng = new Rng(`arc-drill:${seed}:${i}`);
+  const pairs = Array.from({ length: 2 + rng.int(2) }, () => {
+    const g = randomGrid(rng, sides);
+    return { input: g, output: g };
+  });
+  return problemDocument(chat, pairs.slice(1), pairs[0]!);
+}
+
 /**
  * The corpus of the pretraining tasks. Every example of a task (its train pairs and its test
  * pair, whose answer is known for the pretrain split) can be a query; the demonstrations are
@@ -132,6 +170,7 @@ export function buildArcCorpus(tasks: readonly ArcTask[], options: ArcCorpusOpti
       }
     }
   }
+  for (let i = 0; i < o.copyDrills; i++) docs.push({ kind: 'drill', task: `drill-${i}`, text: copyDrillDocument(chat, o.seed, i, o.copyDrillSides) });
   return docs;
 }
 
@@ -142,7 +181,7 @@ export interface ArcCorpusStats {
 }
 
 export function arcCorpusStats(docs: readonly ArcCorpusDocument[]): ArcCorpusStats {
-  const stats: ArcCorpusStats = { byKind: { problem: { documents: 0, characters: 0 }, selfedit: { documents: 0, characters: 0 } }, byShots: {} };
+  const stats: ArcCorpusStats = { byKind: { problem: { documents: 0, characters: 0 }, selfedit: { documents: 0, characters: 0 }, drill: { documents: 0, characters: 0 } }, byShots: {} };
   for (const d of docs) {
     stats.byKind[d.kind].documents++;
     stats.byKind[d.kind].characters += d.text.length;
