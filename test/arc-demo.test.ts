@@ -112,31 +112,33 @@ test('arc corpus: deterministic per seed, both document kinds, configurations di
   assert.ok(new Set(configs.map((c) => JSON.stringify(c.augmentations))).size >= 3, 'augmentation choices vary');
 });
 
-test('arc corpus: copy drills are identity problems on random grids, seeded, within their sides', () => {
+test('arc corpus: copy drills are identity demonstrations on random grids, seeded, within their sides, in either format', () => {
   const arc = generateMiniArc(SMALL);
-  const docs = buildArcCorpus(arc.pretrain, { seed: 3, problemsPerTask: 1, copyDrills: 40, copyDrillSides: [2, 5] });
-  const drills = docs.filter((d) => d.kind === 'drill');
-  assert.equal(drills.length, 40);
-  assert.deepEqual(buildArcCorpus([], { seed: 3, copyDrills: 40, copyDrillSides: [2, 5] }), drills, 'drills do not depend on the tasks');
-  assert.notDeepEqual(buildArcCorpus([], { seed: 4, copyDrills: 40, copyDrillSides: [2, 5] }), drills);
-  const sides = new Set<number>();
-  let cells = 0;
-  let coloured = 0;
-  for (const d of drills) {
-    // Problem format: every "<input> -> <output>#" of the document, demonstrations and answer alike.
-    const pairs = [...d.text.matchAll(/(\[\[[\d \n[\]]*\]\]) -> (?:<\|im_end\|>\n<\|im_start\|>assistant\n)?(\[\[[\d \n[\]]*\]\])#/g)];
-    assert.ok(pairs.length >= 2 && pairs.length <= 3, d.text);
-    assert.ok(d.text.includes(TASK_INSTRUCTION));
-    for (const [, inText, outText] of pairs) {
-      const input = parseGridText(inText!);
-      assert.ok(input, inText);
-      assert.deepEqual(parseGridText(outText!), input);
-      sides.add(input.length).add(input[0]!.length);
-      for (const row of input) for (const c of row) { cells++; if (c !== 0) coloured++; }
+  for (const copyDrillFormat of ['pairs', 'problem'] as const) {
+    const options = { seed: 3, copyDrills: 40, copyDrillSides: [2, 5] as [number, number], copyDrillFormat };
+    const drills = buildArcCorpus(arc.pretrain, { ...options, problemsPerTask: 1 }).filter((d) => d.kind === 'drill');
+    assert.equal(drills.length, 40);
+    assert.deepEqual(buildArcCorpus([], options), drills, 'drills do not depend on the tasks');
+    assert.notDeepEqual(buildArcCorpus([], { ...options, seed: 4 }), drills);
+    const sides = new Set<number>();
+    let cells = 0;
+    let coloured = 0;
+    for (const d of drills) {
+      // Every "<input> -> <output>#" of the document (in a problem the answer follows the chat turn).
+      const pairs = [...d.text.matchAll(/(\[\[[\d \n[\]]*\]\]) -> (?:<\|im_end\|>\n<\|im_start\|>assistant\n)?(\[\[[\d \n[\]]*\]\])#/g)];
+      assert.ok(pairs.length >= 2 && pairs.length <= 3, d.text);
+      assert.equal(d.text.includes(TASK_INSTRUCTION), copyDrillFormat === 'problem');
+      for (const [, inText, outText] of pairs) {
+        const input = parseGridText(inText!);
+        assert.ok(input, inText);
+        assert.deepEqual(parseGridText(outText!), input);
+        sides.add(input.length).add(input[0]!.length);
+        for (const row of input) for (const c of row) { cells++; if (c !== 0) coloured++; }
+      }
     }
+    assert.deepEqual([...sides].sort(), [2, 3, 4, 5]);
+    assert.ok(coloured / cells > 0.4 && coloured / cells < 0.8, `share of coloured cells ${coloured / cells}`);
   }
-  assert.deepEqual([...sides].sort(), [2, 3, 4, 5]);
-  assert.ok(coloured / cells > 0.4 && coloured / cells < 0.8, `share of coloured cells ${coloured / cells}`);
   assert.throws(() => buildArcCorpus([], { copyDrillSides: [4, 3] }), /copyDrillSides must be \[lo, hi\]/);
 });
 

@@ -12,7 +12,7 @@
 import { Template } from '@huggingface/jinja';
 import { AUGMENTER_GROUP_NAMES } from '../tasks/arc/augment.js';
 import type { ArcExample, ArcTask, Grid } from '../tasks/arc/data.js';
-import { renderTrainingPair, type ChatRenderer } from '../tasks/arc/grid-text.js';
+import { exampleAnswer, exampleQuery, renderTrainingPair, type ChatRenderer } from '../tasks/arc/grid-text.js';
 import { SELF_EDIT_SYSTEM_MESSAGE, TRAINING_STRATEGIES, selfEditUserMessage } from '../tasks/arc/self-edit.js';
 import { Rng } from '../tasks/synthetic/people.js';
 import { CHATML_TEMPLATE } from '../tokenizer/train-bpe.js';
@@ -44,12 +44,18 @@ export interface ArcCorpusOptions {
   selfEditsPerTask?: number;
   selfEditSpace?: ArcSelfEditSpace;
   /**
-   * Copy drills (default 0): problem documents whose rule is the identity, on random grids. Nothing in a task's rule is learnt from them; they exist so the
-   * model forms the circuit that reads a cell of the input grid back at its place in the answer,
-   * which every family (tiling, colour maps, moves) is built on and which problems alone did not form.
+   * Copy drills (default 0): identity demonstrations on random grids. Nothing in a task's rule is
+   * learnt from them; they exist so the model forms the circuit that reads a cell of the input grid
+   * back at its place in the answer, which tiling, colour maps and moves are built on and which
+   * problems alone did not form (a 1M-parameter model copied 58% of answer tokens after 5,500 steps).
    */
   copyDrills?: number;
-  /** Side range of the drills' grids (default [3, 6]). */
+  /**
+   * 'pairs' (default): 2-3 bare "<grid> -> <grid>#" lines (10,000 of them formed the circuit: 99% of
+   * tokens, 85% of grids copied; 83% of tokens at the ~600-token distance of a real problem).
+   * 'problem': the full TTT text of an identity task (6,000 of them did not form it: 73%).
+   */
+  copyDrillFormat?: 'pairs' | 'problem';
   copyDrillSides?: [number, number];
 }
 
@@ -64,8 +70,10 @@ export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): Resolve
     selfEditsPerTask: options.selfEditsPerTask ?? 1,
     selfEditSpace: options.selfEditSpace ?? DEFAULT_SELF_EDIT_SPACE,
     copyDrills: options.copyDrills ?? 0,
+    copyDrillFormat: options.copyDrillFormat ?? 'pairs',
     copyDrillSides: options.copyDrillSides ?? [3, 6],
   };
+  if (o.copyDrillFormat !== 'pairs' && o.copyDrillFormat !== 'problem') throw new Error(`arc corpus: copyDrillFormat must be 'pairs' or 'problem', got ${JSON.stringify(o.copyDrillFormat)}`);
   if (!(Number.isInteger(o.copyDrills) && o.copyDrills >= 0)) throw new Error(`arc corpus: copyDrills must be an integer >= 0, got ${o.copyDrills}`);
   const [lo, hi] = o.copyDrillSides;
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi && hi <= 30)) {
@@ -131,19 +139,15 @@ export function randomGrid(rng: Rng, [lo, hi]: [number, number]): Grid {
   return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rng.chance(filled) ? 1 + rng.int(9) : 0)));
 }
 
-/**
- * Copy drill i: a problem document (the TTT text, chat template and all) whose rule is the
- * identity: 1-2 demonstrations and a query on random grids. At the positions real problems put
- * their answers, so the copy it teaches works there (drills as short bare pairs taught a copy that
- * failed ~600 tokens into a prompt).
- */
-export function copyDrillDocument(chat: ChatRenderer, seed: number, i: number, sides: [number, number]): string {
+/** Copy drill i: 2-3 identity demonstrations on random grids, as bare lines or as one problem. */
+export function copyDrillDocument(chat: ChatRenderer, seed: number, i: number, sides: [number, number], format: 'pairs' | 'problem' = 'pairs'): string {
   const rng = new Rng(`arc-drill:${seed}:${i}`);
   const pairs = Array.from({ length: 2 + rng.int(2) }, () => {
     const g = randomGrid(rng, sides);
     return { input: g, output: g };
   });
-  return problemDocument(chat, pairs.slice(1), pairs[0]!);
+  if (format === 'problem') return problemDocument(chat, pairs.slice(1), pairs[0]!);
+  return pairs.map((p) => `${exampleQuery(p.input)}${exampleAnswer(p.output)}\n`).join('');
 }
 
 /**
@@ -170,7 +174,7 @@ export function buildArcCorpus(tasks: readonly ArcTask[], options: ArcCorpusOpti
       }
     }
   }
-  for (let i = 0; i < o.copyDrills; i++) docs.push({ kind: 'drill', task: `drill-${i}`, text: copyDrillDocument(chat, o.seed, i, o.copyDrillSides) });
+  for (let i = 0; i < o.copyDrills; i++) docs.push({ kind: 'drill', task: `drill-${i}`, text: copyDrillDocument(chat, o.seed, i, o.copyDrillSides, o.copyDrillFormat) });
   return docs;
 }
 
