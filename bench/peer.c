@@ -6,6 +6,9 @@
 //   peer info                                  → "corename <name>" ("corename none" without OpenBLAS)
 //   peer gemm TA TB M N K REPS                 → "gflops <best of REPS>"
 //   peer dram MIB THREADS REPS                 → "gbps <best of REPS>" (AVX2 sum over a MIB buffer)
+//   peer dram-serve MIB THREADS                → allocates and touches once, then for every line read
+//                                                on stdin times one pass: "gbps <that pass>"
+//                                                (lets the bench interleave single passes with its own)
 //
 // All output is one line on stdout; errors go to stderr with a non-zero exit.
 #define _GNU_SOURCE
@@ -181,6 +184,43 @@ static int run_dram(int argc, char** argv) {
   return 0;
 }
 
+// One buffer, touched once; a pass per stdin line, so the caller can interleave short samples of
+// the DRAM loop with its own at a fine grain (a noisy neighbour then slows both alike).
+static int run_dram_serve(int argc, char** argv) {
+  if (argc < 4) return fprintf(stderr, "usage: peer dram-serve MIB THREADS\n"), 2;
+  size_t mib = (size_t)atol(argv[2]);
+  int threads = atoi(argv[3]);
+  if (threads < 1 || threads > 64) return fprintf(stderr, "peer: threads must be in [1, 64]\n"), 2;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  have_avx2 = __builtin_cpu_supports("avx2");
+#endif
+  size_t n = mib << 18;
+  float* buf = xalloc(n * 4);
+  struct slice sl[64];
+  size_t per = (n / threads) & ~(size_t)63;
+  for (int t = 0; t < threads; t++) {
+    sl[t].p = buf + per * t;
+    sl[t].n = t == threads - 1 ? n - per * t : per;
+  }
+  run_threads(sl, threads, touch_thread);
+  run_threads(sl, threads, sum_thread);  // warm-up
+  printf("ready\n");
+  fflush(stdout);
+  char line[64];
+  double check = 0;
+  while (fgets(line, sizeof line, stdin)) {
+    double t0 = now();
+    run_threads(sl, threads, sum_thread);
+    double t = now() - t0;
+    for (int i = 0; i < threads; i++) check += sl[i].sum;
+    printf("gbps %.3f check %g\n", n * 4.0 / t / 1e9, check);
+    fflush(stdout);
+  }
+  free(buf);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return fprintf(stderr, "usage: peer info|gemm|dram ...\n"), 2;
   if (!strcmp(argv[1], "info")) {
@@ -200,6 +240,7 @@ int main(int argc, char** argv) {
 #endif
   }
   if (!strcmp(argv[1], "dram")) return run_dram(argc, argv);
+  if (!strcmp(argv[1], "dram-serve")) return run_dram_serve(argc, argv);
   fprintf(stderr, "peer: unknown command %s\n", argv[1]);
   return 2;
 }

@@ -2,7 +2,8 @@
 // plain multithreaded DRAM read loop), compiled here into bench/.peer/, and PyTorch when Debian's
 // python3-torch is installed. The sandbox forces OPENBLAS_CORETYPE, which slows OpenBLAS: it is
 // removed from the peers' environment only.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +66,37 @@ export function runPeer(peer: Peer, args: string[], threads: number, coretype: s
 /** DRAM read bandwidth in GB/s at `threads` threads (best of a few passes over 1 GiB). */
 export function dramGbPerSecond(peer: Peer, threads: number): number | null {
   return runPeer(peer, ['dram', '1024', String(threads), '4'], threads, null, 'gbps');
+}
+
+/** A DRAM read loop kept running in its own process: `pass()` times one pass over its buffer. */
+export interface DramServer {
+  pass(): Promise<number>;
+  close(): void;
+}
+
+/** Starts `peer dram-serve` (buffer allocated and touched once); null when the peer is missing. */
+export async function startDramServer(peer: Peer, mib: number, threads: number, coretype: string | null = null): Promise<DramServer | null> {
+  if (!peer.path) return null;
+  const child = spawn(peer.path, ['dram-serve', String(mib), String(threads)], { env: peerEnv(threads, coretype), stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await lines.next();
+    if (r.done) throw new Error('bench: peer dram-serve exited');
+    return r.value;
+  };
+  if ((await next()) !== 'ready') throw new Error('bench: peer dram-serve did not start');
+  return {
+    async pass() {
+      child.stdin!.write('\n');
+      const m = /gbps ([0-9.eE+-]+)/.exec(await next());
+      if (!m) throw new Error('bench: peer dram-serve gave no figure');
+      return Number(m[1]);
+    },
+    close() {
+      child.stdin!.end();
+      child.kill();
+    },
+  };
 }
 
 /** OpenBLAS sgemm GFLOP/s on one shape (the machine-speed yardstick the issues scale targets by). */

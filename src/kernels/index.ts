@@ -33,6 +33,7 @@ type NativeAddon = Omit<Kernels, 'kind' | 'threads' | 'setThreads'> & {
   /** Switch the dispatch path (capped at what the CPU has); returns the path now in use. */
   setIsa(isa: 'avx512' | 'avx2' | 'scalar'): 'avx512' | 'avx2' | 'scalar';
   stressPool(iterations: number): number;
+  readSum(data: Float32Array | Uint16Array): number;
 };
 
 /** For tests: run `iterations` random short pool jobs natively; returns how many went wrong (null without the addon). */
@@ -43,6 +44,11 @@ export function stressNativePool(iterations: number): number | null {
 /** For tests: switch the native dispatch path at run time. Returns the path now in use, or null without the addon. */
 export function setNativeIsa(isa: 'avx512' | 'avx2' | 'scalar'): string | null {
   return nativeAddon ? nativeAddon.setIsa(isa) : null;
+}
+
+/** For the GEMV bench: a plain multithreaded read loop over `data`'s bytes (null without the addon). */
+export function nativeReadSum(data: Float32Array | Uint16Array): number | null {
+  return nativeAddon ? nativeAddon.readSum(data) : null;
 }
 
 let nativeAddon: NativeAddon | null = null;
@@ -57,7 +63,7 @@ try {
 
 /** The native kernels, or null when the addon is not built. */
 export const nativeKernels: Kernels | null = nativeAddon && {
-  ...(nativeAddon as Omit<NativeAddon, 'info' | 'setIsa' | 'stressPool'>),
+  ...(nativeAddon as Omit<NativeAddon, 'info' | 'setIsa' | 'stressPool' | 'readSum'>),
   kind: 'native',
   threads: () => nativeAddon!.info().threads,
   setThreads: (n: number) => nativeAddon!.setThreads(n),

@@ -5,7 +5,10 @@
 #include <malloc.h>
 #endif
 
+#include <immintrin.h>
+
 #include <atomic>
+#include <vector>
 
 #include "cpu.h"
 #include "threadpool.h"
@@ -66,6 +69,48 @@ static Napi::Value StressPool(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(wrong));
 }
 
+// The GEMV bench's DRAM peer: a plain read loop (AVX2 sums, no arithmetic worth the name) over the
+// very bytes a GEMV reads, one contiguous slice per pool thread. Timing it over the same buffers
+// takes the physical placement of the memory, which differs from one allocation to the next on
+// these VMs by up to a third, out of the ratio. Not a kernel: nothing but the bench calls it.
+__attribute__((target("avx2"))) static double sum_avx2(const float* p, size_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm256_add_ps(s0, _mm256_loadu_ps(p + i));
+    s1 = _mm256_add_ps(s1, _mm256_loadu_ps(p + i + 8));
+    s2 = _mm256_add_ps(s2, _mm256_loadu_ps(p + i + 16));
+    s3 = _mm256_add_ps(s3, _mm256_loadu_ps(p + i + 24));
+  }
+  float lanes[8];
+  _mm256_storeu_ps(lanes, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  double s = 0;
+  for (float v : lanes) s += v;
+  for (; i < n; i++) s += p[i];
+  return s;
+}
+
+static Napi::Value ReadSum(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray())
+    throw Napi::TypeError::New(info.Env(), "readSum: expected a typed array");
+  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+  const float* p = reinterpret_cast<const float*>(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+  const size_t n = a.ByteLength() / 4;
+  const int threads = pool().threads();
+  const bool avx2 = cpu_features().avx2;
+  std::vector<double> sums(threads, 0.0);
+  pool().parallel_for(threads, [&](int t, int) {
+    size_t b = n / threads * t, e = t == threads - 1 ? n : n / threads * (t + 1);
+    double s = 0;
+    if (avx2) s = sum_avx2(p + b, e - b);
+    else for (size_t i = b; i < e; i++) s += p[i];
+    sums[t] = s;
+  });
+  double total = 0;
+  for (double s : sums) total += s;
+  return Napi::Number::New(info.Env(), total);
+}
+
 // Tests use this to run every dispatch path in one process. Returns the path actually set.
 static Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
@@ -95,6 +140,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("stressPool", Napi::Function::New(env, StressPool));
+  exports.Set("readSum", Napi::Function::New(env, ReadSum));
   register_gemm(env, exports);
   register_attention(env, exports);
   register_ops(env, exports);
