@@ -153,6 +153,28 @@ test('knowledge train end to end: table, run directory, report; a rerun redoes n
   assert.match(readFileSync(join(summary.runDir, 'report.html'), 'utf8'), /Accuracy per ReST-EM round/);
 });
 
+test('eval.samples: each evaluation passage trains on that many of its own sampled self-edits; the row is the mean of every inner loop', () => {
+  const { dir, config } = microSetup();
+  const cfg = join(dir, 'samples.yaml');
+  writeFileSync(cfg, readFileSync(config('runs-samples'), 'utf8') + '\neval: { samples: 2, repeats: 2, conditions: [passage, baseSelfEdits] }\n');
+  const r = seal('knowledge', 'eval', '--config', cfg, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const entries = readFileSync(join(summary.runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const row = (label: string) => entries.filter((e) => new RegExp(`^eval/${label}(-sample\\d+)?(-repeat\\d+)?/`).test(e.key));
+  const base = row('baseSelfEdits');
+  assert.equal(base.length, 3 * 2 * 2, '3 passages × 2 self-edits × 2 repeats');
+  assert.equal(row('passage').length, 3 * 2, 'the passage row has one text per passage: repeats only');
+  const mean = (xs: { reward: number }[]) => xs.reduce((a, e) => a + e.reward, 0) / xs.length;
+  assert.ok(Math.abs(summary.accuracy.passageBaseSelfEdits - mean(base)) < 1e-12);
+  // Each inner loop trained the self-edit its key names: sample s of that passage.
+  const samples = entries.find((e) => e.key === 'eval/samples-round0')!.samples as Record<string, { text: string }[]>;
+  for (const e of base) {
+    const s = /-sample(\d+)/.exec(e.key)?.[1] ?? '0';
+    assert.equal(e.selfEdit, samples[e.context]![Number(s)]!.text, e.key);
+  }
+});
+
 test('kill -9 at any moment, then the same command: resumes without redoing or losing an inner loop', async () => {
   const { config } = microSetup();
   const reference = seal('knowledge', 'train', '--config', config('reference'), '--json');

@@ -57,6 +57,12 @@ export const KNOWLEDGE_DEFAULTS = {
     conditions: ['base', 'passage', 'baseSelfEdits', 'teacherSelfEdits', 'seal'] as string[],
     /** Inner loops per evaluation passage and condition, averaged (the paper: 1, over 200 passages). */
     repeats: 1,
+    /**
+     * Self-edits sampled per evaluation passage in the self-edit rows (base model, SEAL rounds), each
+     * trained in its own inner loops and averaged (the paper: 1). The same expectation with less of
+     * the sampling noise, which is most of a row's seed-to-seed spread on small benchmarks.
+     */
+    samples: 1,
   },
   /** External teacher: 'rule' (synthetic data: restates every fact), 'file' (a self-edits JSON), 'model' (a local model directory). */
   teacher: { kind: 'rule', path: '', model: '' },
@@ -89,6 +95,7 @@ const RULES: Record<string, FieldRule> = {
   'sft.targets': { eachOf: LORA_TARGETS }, 'sft.rank': { integer: true, min: 1 }, 'sft.epochs': { integer: true, min: 1 },
   'sft.batchSize': { integer: true, min: 1 }, 'sft.gradAccum': { integer: true, min: 1 },
   'eval.conditions': { eachOf: ['base', 'passage', 'baseSelfEdits', 'teacherSelfEdits', 'seal'] }, 'eval.repeats': { integer: true, min: 1 },
+  'eval.samples': { integer: true, min: 1 },
   'teacher.kind': { oneOf: ['rule', 'file', 'model'] },
   'cpt.passages': { integer: true, min: 1 }, 'cpt.samplesPerContext': { integer: true, min: 0 },
   'cpt.source': { oneOf: ['policy', 'teacher', 'none'] },

@@ -118,27 +118,30 @@ export function teacherSelfEdits(cfg: KnowledgeConfig, passages: Passage[], task
 }
 
 /**
- * One row of the table: each passage's inner loop on `selfEdits(p)` over `model`, accuracy = mean
- * over passages of per-passage accuracy (the paper's macro average). With eval.repeats > 1 each
- * passage's accuracy is the mean of that many inner loops (their seeds differ), logged under
- * `eval/<label>-repeat<e>/` after the first.
+ * One row of the table: each passage's inner loop on its self-edit over `model`, accuracy = mean
+ * over passages of per-passage accuracy (the paper's macro average). A passage may have several
+ * self-edits (eval.samples in the self-edit rows) and each is trained eval.repeats times with
+ * different seeds; the passage's accuracy is the mean of all of them. Self-edit s > 0 is logged
+ * under `eval/<label>-sample<s>/`, repeat e > 0 under `...-repeat<e>/`.
  */
 async function evaluateCondition(
   run: RunDir, label: string, model: LoadedModel, task: KnowledgeTask, passages: Passage[],
-  selfEdits: (p: Passage, i: number) => string, cfg: KnowledgeConfig, progress: Progress, pool?: InnerLoopPool,
+  selfEdits: (p: Passage, i: number) => string[], cfg: KnowledgeConfig, progress: Progress, pool?: InnerLoopPool,
 ): Promise<number> {
   const repeats = cfg.eval.repeats;
-  const jobs = passages.flatMap((p, i) => Array.from({ length: repeats }, (_, e) => ({
-    key: e === 0 ? `eval/${label}/${p.id}` : `eval/${label}-repeat${e}/${p.id}`, context: p, selfEdit: selfEdits(p, i),
-  })));
+  const jobs = passages.flatMap((p, i) => selfEdits(p, i).flatMap((selfEdit, s) => Array.from({ length: repeats }, (_, e) => ({
+    key: `eval/${label}${s === 0 ? '' : `-sample${s}`}${e === 0 ? '' : `-repeat${e}`}/${p.id}`, context: p, selfEdit,
+  }))));
+  const perPassage = jobs.length / Math.max(1, passages.length);
   let done = 0;
   let running = 0;
   const entries = await loggedInnerLoops(run, jobs, model, task, innerDefaults(cfg), cfg.seed, pool, (entry) => {
     running += entry.reward;
     done++;
-    progress.update(Math.floor(done / repeats), `${label}: accuracy ${(running / done * 100).toFixed(1)}%`, 0);
+    progress.update(Math.floor(done / perPassage), `${label}: accuracy ${(running / done * 100).toFixed(1)}%`, 0);
   });
   progress.done();
+  // Every passage has the same number of inner loops, so the mean over them is the macro average.
   const sum = entries.reduce((a, e) => a + e.reward, 0);
   return sum / Math.max(1, jobs.length);
 }
@@ -190,15 +193,15 @@ export async function runKnowledge(mode: 'train' | 'eval', cfg: KnowledgeConfig,
     summary.roundBaselines.push(await noUpdateAccuracy(run, 'base', base, task, data.eval));
     if (conditions.has('base')) summary.accuracy.base = summary.roundBaselines[0];
     if (conditions.has('passage')) {
-      summary.accuracy.passage = await evaluateCondition(run, 'passage', base, task, data.eval, () => '', cfg, bar('passage only'), pool);
+      summary.accuracy.passage = await evaluateCondition(run, 'passage', base, task, data.eval, () => [''], cfg, bar('passage only'), pool);
     }
     if (conditions.has('baseSelfEdits')) {
-      const samples = await loggedSamples(run, 'eval/samples-round0', base, task, data.eval, 1, cfg.sampling, cfg.seed);
-      summary.accuracy.passageBaseSelfEdits = await evaluateCondition(run, 'baseSelfEdits', base, task, data.eval, (_, i) => samples[i]![0]!.text, cfg, bar('base self-edits'), pool);
+      const samples = await loggedSamples(run, 'eval/samples-round0', base, task, data.eval, cfg.eval.samples, cfg.sampling, cfg.seed);
+      summary.accuracy.passageBaseSelfEdits = await evaluateCondition(run, 'baseSelfEdits', base, task, data.eval, (_, i) => samples[i]!.map((s) => s.text), cfg, bar('base self-edits'), pool);
     }
     if (conditions.has('teacherSelfEdits')) {
       const teacher = teacherSelfEdits(cfg, data.eval, task);
-      summary.accuracy.passageTeacherSelfEdits = await evaluateCondition(run, 'teacherSelfEdits', base, task, data.eval, (_, i) => teacher[i]!, cfg, bar('teacher self-edits'), pool);
+      summary.accuracy.passageTeacherSelfEdits = await evaluateCondition(run, 'teacherSelfEdits', base, task, data.eval, (_, i) => [teacher[i]!], cfg, bar('teacher self-edits'), pool);
     }
 
     if (mode === 'train' && conditions.has('seal')) {
@@ -218,8 +221,8 @@ export async function runKnowledge(mode: 'train' | 'eval', cfg: KnowledgeConfig,
         pool = innerLoopPool(cfg, run.path(`checkpoints/round-${r + 1}`));
         const roundTask = makeTask(cfg, policy);
         summary.roundBaselines.push(await noUpdateAccuracy(run, `seal-r${r + 1}-base`, policy, roundTask, data.eval));
-        const samples = await loggedSamples(run, `eval/samples-round${r + 1}`, policy, roundTask, data.eval, 1, cfg.sampling, cfg.seed);
-        summary.accuracy.seal.push(await evaluateCondition(run, `seal-r${r + 1}`, policy, roundTask, data.eval, (_, i) => samples[i]![0]!.text, cfg, bar(`SEAL round ${r + 1}`), pool));
+        const samples = await loggedSamples(run, `eval/samples-round${r + 1}`, policy, roundTask, data.eval, cfg.eval.samples, cfg.sampling, cfg.seed);
+        summary.accuracy.seal.push(await evaluateCondition(run, `seal-r${r + 1}`, policy, roundTask, data.eval, (_, i) => samples[i]!.map((s) => s.text), cfg, bar(`SEAL round ${r + 1}`), pool));
       }
     }
   } finally {
