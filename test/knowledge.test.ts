@@ -175,6 +175,56 @@ test('eval.samples: each evaluation passage trains on that many of its own sampl
   }
 });
 
+test('task.rankBy answer-likelihood: ReST-EM keeps the self-edit whose gold answers are likeliest after its inner loops; rows stay exact match', async () => {
+  const { dir, config } = microSetup();
+  const cfg = join(dir, 'likelihood.yaml');
+  writeFileSync(cfg, readFileSync(config('runs-likelihood'), 'utf8')
+    .replace('answerStop: ["\\n"] }', 'answerStop: ["\\n"], rankBy: answer-likelihood }')
+    .replace('rounds: 2, samplesPerContext: 2, evalRepeats: 1', 'rounds: 1, samplesPerContext: 3, evalRepeats: 2'));
+  const r = seal('knowledge', 'train', '--config', cfg, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const entries = readFileSync(join(summary.runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  // The no-update baseline's likelihoods, recomputed by teacher forcing on the model directory.
+  const { loadModel } = await import('../src/model/load.js');
+  const { scoreIds } = await import('../src/generate/score.js');
+  const model = loadModel(JSON.parse(readFileSync(join(summary.runDir, 'config.json'), 'utf8')).model);
+  const passages = JSON.parse(readFileSync(join(summary.runDir, 'data.json'), 'utf8')).passages as { id: string; title: string; questions: { question: string; answer: string }[] }[];
+  const baselines = entries.filter((e) => e.key.startsWith('round0/baseline/'));
+  assert.equal(baselines.length, 3);
+  for (const b of baselines) {
+    const p = passages.find((q) => q.id === b.context)!;
+    const likelihoods = p.questions.map((q) => {
+      const prompt = model.tokenizer!.encode(qaPrompt(p.title, q.question));
+      const ids = model.tokenizer!.encode(qaPrompt(p.title, q.question) + q.answer + '\n');
+      assert.deepEqual(ids.slice(0, prompt.length), prompt);
+      const lp = scoreIds(model.model, ids).tokens.slice(prompt.length).map((t) => t.logprob!);
+      return Math.exp(lp.reduce((a, x) => a + x, 0) / lp.length);
+    });
+    b.details.forEach((d: { likelihood: number }, i: number) => assert.ok(Math.abs(d.likelihood - likelihoods[i]!) < 1e-6, `${b.key} question ${i}`));
+    assert.ok(Math.abs(b.rank - likelihoods.reduce((a, x) => a + x, 0) / likelihoods.length) < 1e-6);
+  }
+  // Per context the kept self-edit is the one with the highest mean rank over its 2 inner loops.
+  const kept = JSON.parse(readFileSync(join(summary.runDir, 'round-1-kept.json'), 'utf8')) as { context: string; completion: string; reward: number }[];
+  assert.equal(kept.length, 3, 'keep: top1');
+  for (const k of kept) {
+    const loops = entries.filter((e) => e.key.startsWith(`round0/inner/${k.context}/`));
+    assert.equal(loops.length, 6);
+    const means = [0, 1, 2].map((j) => loops.filter((e) => e.key.includes(`/${j}/`)).reduce((a, e) => a + e.rank, 0) / 2);
+    const best = means.indexOf(Math.max(...means));
+    assert.equal(k.completion, loops.find((e) => e.key.includes(`/${best}/`))!.selfEdit.trim());
+    assert.ok(Math.abs(k.reward - means[best]!) < 1e-12);
+    for (const e of loops) {
+      assert.ok(e.rank > 0 && e.rank < 1, `${e.key} rank ${e.rank}`);
+      const n = e.details.length; // the reward is still the graded accuracy: a multiple of 1/n
+      assert.ok(Math.abs(e.reward * n - Math.round(e.reward * n)) < 1e-9, `${e.key} reward ${e.reward}`);
+    }
+  }
+  // The table's rows are still graded answers: each the mean of its inner loops' rewards.
+  const passageRow = entries.filter((e) => /^eval\/passage(-repeat\d+)?\//.test(e.key));
+  assert.ok(Math.abs(summary.accuracy.passage - passageRow.reduce((a, e) => a + e.reward, 0) / passageRow.length) < 1e-12);
+});
+
 test('kill -9 at any moment, then the same command: resumes without redoing or losing an inner loop', async () => {
   const { config } = microSetup();
   const reference = seal('knowledge', 'train', '--config', config('reference'), '--json');

@@ -34,6 +34,8 @@ export const KNOWLEDGE_DEFAULTS = {
     grader: 'judge',
     maxAnswerTokens: 64,
     answerStop: [] as string[],
+    /** What ReST-EM ranks and keeps self-edits by: the graded accuracy (the paper), or the gold answers' likelihood. */
+    rankBy: 'grade',
   },
   /** The LLM judge: a local model directory ('' = the policy model). */
   judge: { model: '' },
@@ -83,6 +85,7 @@ const RULES: Record<string, FieldRule> = {
   'data.shuffleSeed': { nullable: true, integer: true, min: 0 },
   'task.promptKey': { oneOf: SELF_EDIT_PROMPT_KEYS },
   'task.grader': { oneOf: ['exact', 'f1', 'judge'] },
+  'task.rankBy': { oneOf: ['grade', 'answer-likelihood'] },
   'task.maxAnswerTokens': { integer: true, min: 1 },
   'sampling.temperature': { min: 0 },
   'sampling.topP': { min: 0, max: 1 },

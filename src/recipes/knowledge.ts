@@ -80,7 +80,7 @@ export function makeTask(cfg: KnowledgeConfig, policy: LoadedModel): KnowledgeTa
   return new KnowledgeTask({
     promptKey: cfg.task.promptKey as SelfEditPromptKey, splitNewlines: cfg.task.splitNewlines,
     grader: cfg.task.grader as 'exact' | 'f1' | 'judge', judge, maxAnswerTokens: cfg.task.maxAnswerTokens,
-    answerStop: cfg.task.answerStop,
+    answerStop: cfg.task.answerStop, rankBy: cfg.task.rankBy as 'grade' | 'answer-likelihood',
   });
 }
 

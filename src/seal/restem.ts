@@ -44,6 +44,8 @@ export interface InnerLogEntry {
   context: string;
   selfEdit: string;
   reward: number;
+  /** The evaluation's rank score when the task ranks by something other than the reward. */
+  rank?: number;
   invalid?: string;
   tokensTrained: number;
   tokensGenerated: number;
@@ -68,7 +70,7 @@ export function unitSeed(seed: number, key: string): number {
 
 function innerLogEntry<C>(task: SealTask<C>, context: C, selfEdit: string, r: InnerResult, tokensGenerated: number): Omit<InnerLogEntry, 'key'> {
   return {
-    context: task.contextId(context), selfEdit, reward: r.reward, invalid: r.invalid, tokensTrained: r.tokensTrained,
+    context: task.contextId(context), selfEdit, reward: r.reward, rank: r.evaluation?.rank, invalid: r.invalid, tokensTrained: r.tokensTrained,
     tokensGenerated: tokensGenerated + (r.evaluation?.tokensGenerated ?? 0), trainSteps: r.trainSteps, finalLoss: r.finalLoss,
     seconds: r.seconds, details: r.evaluation?.details ?? null, settings: r.settings, note: r.note,
   };
@@ -122,12 +124,15 @@ export async function loggedInnerLoops<C>(
 
 /** The no-update reward of the model on a context (logged). */
 export async function loggedBaseline<C>(run: RunDir, key: string, model: LoadedModel, task: SealTask<C>, context: C): Promise<number> {
-  const entry = await run.once<{ key: string; reward: number; details: unknown; seconds: number }>(key, async () => {
+  return (await loggedBaselineEntry(run, key, model, task, context)).reward;
+}
+
+async function loggedBaselineEntry<C>(run: RunDir, key: string, model: LoadedModel, task: SealTask<C>, context: C) {
+  return run.once<{ key: string; reward: number; rank?: number; details: unknown; seconds: number }>(key, async () => {
     const t0 = performance.now();
     const e = await task.evaluate(model, context);
-    return { context: task.contextId(context), reward: e.reward, details: e.details, seconds: (performance.now() - t0) / 1000 };
+    return { context: task.contextId(context), reward: e.reward, rank: e.rank, details: e.details, seconds: (performance.now() - t0) / 1000 };
   });
-  return entry.reward;
 }
 
 /**
@@ -174,7 +179,10 @@ export async function restEmRound<C>(
   const total = contexts.length * k * cfg.evalRepeats;
   for (const context of contexts) {
     const id = task.contextId(context);
-    const baseline = await loggedBaseline(run, `${prefix}/baseline/${id}`, policy, task, context);
+    // Self-edits are ranked (and measured against the no-update baseline) by the rank score when
+    // the task gives one, by the reward otherwise.
+    const baselineEntry = await loggedBaselineEntry(run, `${prefix}/baseline/${id}`, policy, task, context);
+    const baseline = baselineEntry.rank ?? baselineEntry.reward;
     const [samples] = await loggedSamples(run, `${prefix}/samples/${id}`, policy, task, [context], k, cfg.sampling, cfg.seed);
     const jobs = samples!.flatMap((sample, j) => Array.from({ length: cfg.evalRepeats }, (_, e) => ({
       key: `${prefix}/inner/${id}/${j}/${e}`, context, selfEdit: sample.text, tokensGenerated: sample.tokens,
@@ -187,7 +195,7 @@ export async function restEmRound<C>(
     let best = -1;
     let bestReward = -Infinity;
     for (let j = 0; j < k; j++) {
-      const rewards = entries.slice(j * cfg.evalRepeats, (j + 1) * cfg.evalRepeats).map((e) => e.reward);
+      const rewards = entries.slice(j * cfg.evalRepeats, (j + 1) * cfg.evalRepeats).map((e) => e.rank ?? e.reward);
       const mean = rewards.reduce((a, b) => a + b, 0) / cfg.evalRepeats;
       if (mean > bestReward) {
         bestReward = mean;

@@ -40,6 +40,11 @@ export interface Evaluation {
   details: unknown;
   /** Tokens generated while evaluating. */
   tokensGenerated: number;
+  /**
+   * What ReST-EM ranks and keeps self-edits by when a task ranks by something other than the
+   * reward (e.g. a smooth proxy of it); the reward otherwise.
+   */
+  rank?: number;
 }
 
 export interface SealTask<C> {

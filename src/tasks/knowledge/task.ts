@@ -3,6 +3,7 @@
 // answering accuracy of the updated model.
 import type { LoadedModel } from '../../model/load.js';
 import { generate } from '../../generate/generate.js';
+import { scoreIds } from '../../generate/score.js';
 import type { Evaluation, InnerPlan, InnerTrainSettings, SealTask } from '../../seal/task.js';
 import { buildTrainSequences } from './sequences.js';
 import { qaPrompt, selfEditPrompt, topicQuestion, type SelfEditPromptKey } from './prompts.js';
@@ -19,6 +20,13 @@ export interface KnowledgeTaskOptions {
   maxAnswerTokens: number;
   /** Stop answering at these strings (the official code stops only at EOS; EM/F1 cut at a newline anyway). */
   answerStop: string[];
+  /**
+   * What ReST-EM ranks self-edits by: 'grade' (the reward itself, the paper) or
+   * 'answer-likelihood', the mean over questions of the gold answer's per-token probability
+   * (exp of its mean log-probability, teacher-forced): a few questions graded right or wrong give
+   * a coarse, noisy reward, which a small model's ReST-EM cannot select on.
+   */
+  rankBy?: 'grade' | 'answer-likelihood';
 }
 
 export interface QuestionResult {
@@ -28,6 +36,8 @@ export interface QuestionResult {
   exact: boolean;
   f1: number;
   correct: boolean;
+  /** The gold answer's per-token probability (when the task ranks by answer likelihood). */
+  likelihood?: number;
 }
 
 export class KnowledgeTask implements SealTask<Passage> {
@@ -54,11 +64,39 @@ export class KnowledgeTask implements SealTask<Passage> {
   async evaluate(model: LoadedModel, p: Passage): Promise<Evaluation> {
     const results = await this.answer(model, p);
     const correct = results.filter((r) => r.correct).length;
-    return {
+    const evaluation: Evaluation = {
       reward: results.length ? correct / results.length : 0,
       details: results,
       tokensGenerated: results.reduce((n, r) => n + r.prediction.length, 0),
     };
+    if (this.options.rankBy === 'answer-likelihood' && results.length) {
+      const likelihoods = this.answerLikelihoods(model, p);
+      results.forEach((r, i) => { r.likelihood = likelihoods[i]; });
+      evaluation.rank = likelihoods.reduce((a, b) => a + b, 0) / likelihoods.length;
+    }
+    return evaluation;
+  }
+
+  /**
+   * Per question, the per-token probability exp(mean log p) of the gold answer and the line end
+   * that stops it, after the QA prompt, teacher-forced on the model as it is now.
+   */
+  answerLikelihoods(model: LoadedModel, p: Passage): number[] {
+    const tokenizer = model.tokenizer!;
+    return p.questions.map((q) => {
+      const prompt = qaPrompt(p.title, q.question);
+      const promptIds = tokenizer.encode(prompt);
+      const ids = tokenizer.encode(`${prompt}${q.answer}\n`);
+      // The answer's tokens start where the prompt's stop matching (a merge across the boundary
+      // moves the start back into the prompt by a token at most).
+      let start = 0;
+      while (start < promptIds.length && start < ids.length && ids[start] === promptIds[start]) start++;
+      start = Math.max(1, start);
+      const { tokens } = scoreIds(model.model, ids);
+      let sum = 0;
+      for (let t = start; t < ids.length; t++) sum += tokens[t]!.logprob!;
+      return ids.length > start ? Math.exp(sum / (ids.length - start)) : 0;
+    });
   }
 
   /** Answers every question of the passage without the passage (one batched greedy generation) and grades them. */
