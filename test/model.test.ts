@@ -90,7 +90,9 @@ test('cached decoding gives the same logits as the full forward', () => {
 
 test('batched generation equals one-by-one generation (greedy and seeded sampling)', () => {
   const { model, tokenizer } = loadModel(stories);
-  const prompts = [[1], [1, 403, 407], [1, 317, 269, 368, 302]];
+  // Lengths far apart: prefilled one by one; close (padding ≤ a quarter): prefilled together,
+  // right-padded, against one by one in the `alone` runs below (their other prompts are [1]).
+  for (const prompts of [[[1], [1, 403, 407], [1, 317, 269, 368, 302]], [[1, 403, 407, 300], [1, 317, 269, 368, 302], [1, 50, 60, 70, 80]]])
   for (const options of [{ temperature: 0 }, { temperature: 0.8, topP: 0.9, topK: 40, seed: 3 }]) {
     const batched = generate(model, prompts, { ...options, maxNewTokens: 12, tokenizer });
     prompts.forEach((p, b) => {

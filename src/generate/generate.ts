@@ -1,6 +1,7 @@
-// Generation with a KV cache: every prompt is prefilled into its own cache slot, then all
-// sequences decode together one token per step, so the weights are streamed once per step for
-// the whole batch (SEAL samples several self-edits per passage this way).
+// Generation with a KV cache: the prompts are prefilled into their cache slots (together, right-
+// padded, when their lengths are close), then all sequences decode together one token per step,
+// so the weights are streamed once per step for the whole batch (SEAL samples several self-edits
+// per passage, and answers a passage's questions, this way).
 import { noGrad } from '../tensor/autograd.js';
 import type { Transformer } from '../model/transformer.js';
 import type { Tokenizer } from '../model/tokenizer.js';
@@ -46,11 +47,7 @@ export function generate(model: Transformer, prompts: number[][], options: Gener
   const next = new Int32Array(B);
 
   return noGrad(() => {
-    for (let b = 0; b < B && maxNew > 0; b++) {
-      const ids = Int32Array.from(prompts[b]!);
-      const logits = model.forward(ids, 1, ids.length, { cache: cache.view(b), lastOnly: true });
-      next[b] = accept(b, logits.data as Float32Array);
-    }
+    if (maxNew > 0) prefill();
     for (let step = 1; step < maxNew && done.includes(false); step++) {
       const logits = model.forward(next, B, 1, { cache, lastOnly: true }).data as Float32Array;
       for (let b = 0; b < B; b++) {
@@ -62,6 +59,34 @@ export function generate(model: Transformer, prompts: number[][], options: Gener
     });
     return results;
   });
+
+  /**
+   * All prompts in one forward, right-padded to the longest (causal attention keeps each prompt's
+   * tokens blind to the padding after them), when padding adds at most a quarter to the tokens;
+   * each slot's length is then cut back to its prompt, so decoding overwrites the padding.
+   * Otherwise one prompt at a time.
+   */
+  function prefill(): void {
+    const lengths = prompts.map((p) => p.length);
+    const T = Math.max(...lengths);
+    const real = lengths.reduce((a, n) => a + n, 0);
+    if (B > 1 && B * T <= 1.25 * real) {
+      const ids = new Int32Array(B * T);
+      prompts.forEach((p, b) => {
+        ids.set(p, b * T);
+        ids.fill(p[p.length - 1]!, b * T + p.length, (b + 1) * T);
+      });
+      const logits = model.forward(ids, B, T, { cache, lastPositions: Int32Array.from(lengths, (n) => n - 1) }).data as Float32Array;
+      cache.lengths.set(lengths);
+      for (let b = 0; b < B; b++) next[b] = accept(b, logits.subarray(b * V, (b + 1) * V));
+      return;
+    }
+    for (let b = 0; b < B; b++) {
+      const ids = Int32Array.from(prompts[b]!);
+      const logits = model.forward(ids, 1, ids.length, { cache: cache.view(b), lastOnly: true });
+      next[b] = accept(b, logits.data as Float32Array);
+    }
+  }
 
   /** Samples sequence b's next token, records it, and marks the sequence done at EOS or a stop string. */
   function accept(b: number, logits: Float32Array): number {

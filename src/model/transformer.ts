@@ -23,6 +23,8 @@ export interface ForwardOptions {
   segStart?: Int32Array;
   /** Compute logits only for the last position of each sequence (generation). */
   lastOnly?: boolean;
+  /** Compute logits only at this position (0..T-1) of each sequence: right-padded prompts. */
+  lastPositions?: Int32Array;
   /** Decode against this cache: T new tokens per sequence are appended (prefill when empty). */
   cache?: KVCache;
   /** Gradient checkpointing: keep only each layer's input, recompute the layer in backward. */
@@ -102,7 +104,8 @@ export class Transformer {
         : this.layer(l, h, ctx);
     }
     if (cache) cache.advance(T);
-    if (options.lastOnly) h = lastRows(h, B, T);
+    if (options.lastPositions) h = rowsAt(h, B, T, options.lastPositions);
+    else if (options.lastOnly) h = rowsAt(h, B, T, new Int32Array(B).fill(T - 1));
     h = rmsnorm(h, this.param('model.norm.weight'), c.rmsNormEps);
     const head = c.tieEmbeddings ? this.param('model.embed_tokens.weight') : this.param('lm_head.weight');
     let out: Float32Array | undefined;
@@ -162,11 +165,16 @@ function slidingWindowStarts(B: number, T: number, window: number | null): Int32
 }
 
 /** The last position's row of each sequence (inference only: no gradient). */
-function lastRows(h: Tensor, B: number, T: number): Tensor {
+/** Row positions[b] of each sequence b of h ([B·T, C]) → [B, C]. */
+function rowsAt(h: Tensor, B: number, T: number, positions: Int32Array): Tensor {
   const C = h.shape[h.shape.length - 1]!;
   const src = h.data as Float32Array;
   const out = new Float32Array(B * C);
-  for (let b = 0; b < B; b++) out.set(src.subarray(((b + 1) * T - 1) * C, (b + 1) * T * C), b * C);
+  for (let b = 0; b < B; b++) {
+    const t = positions[b]!;
+    if (!(t >= 0 && t < T)) throw new RangeError(`forward: lastPositions[${b}] = ${t} is outside 0..${T - 1}`);
+    out.set(src.subarray((b * T + t) * C, (b * T + t + 1) * C), b * C);
+  }
   return new Tensor(out, [B, C]);
 }
 
