@@ -152,24 +152,32 @@ static void run_threads(struct slice* sl, int threads, void* (*fn)(void*)) {
   for (int t = 1; t < threads; t++) pthread_join(tid[t], NULL);
 }
 
+// A buffer of MIB MiB split into one slice per thread, each first touched by the thread that
+// reads it; *n is its length in floats.
+static float* dram_buffer(size_t mib, int threads, struct slice* sl, size_t* n) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  have_avx2 = __builtin_cpu_supports("avx2");
+#endif
+  *n = mib << 18;
+  float* buf = xalloc(*n * 4);
+  size_t per = (*n / threads) & ~(size_t)63;
+  for (int t = 0; t < threads; t++) {
+    sl[t].p = buf + per * t;
+    sl[t].n = t == threads - 1 ? *n - per * t : per;
+  }
+  run_threads(sl, threads, touch_thread);
+  return buf;
+}
+
 static int run_dram(int argc, char** argv) {
   if (argc < 5) return fprintf(stderr, "usage: peer dram MIB THREADS REPS\n"), 2;
   size_t mib = (size_t)atol(argv[2]);
   int threads = atoi(argv[3]), reps = atoi(argv[4]);
   if (threads < 1 || threads > 64) return fprintf(stderr, "peer: threads must be in [1, 64]\n"), 2;
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  have_avx2 = __builtin_cpu_supports("avx2");
-#endif
-  size_t n = mib << 18;  // floats
-  float* buf = xalloc(n * 4);
   struct slice sl[64];
-  size_t per = (n / threads) & ~(size_t)63;
-  for (int t = 0; t < threads; t++) {
-    sl[t].p = buf + per * t;
-    sl[t].n = t == threads - 1 ? n - per * t : per;
-  }
-  run_threads(sl, threads, touch_thread);  // first touch by the thread that reads it
+  size_t n;
+  float* buf = dram_buffer(mib, threads, sl, &n);
   double best = 0, check = 0;
   for (int r = 0; r < reps + 1; r++) {
     double t0 = now();
@@ -191,19 +199,9 @@ static int run_dram_serve(int argc, char** argv) {
   size_t mib = (size_t)atol(argv[2]);
   int threads = atoi(argv[3]);
   if (threads < 1 || threads > 64) return fprintf(stderr, "peer: threads must be in [1, 64]\n"), 2;
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  have_avx2 = __builtin_cpu_supports("avx2");
-#endif
-  size_t n = mib << 18;
-  float* buf = xalloc(n * 4);
   struct slice sl[64];
-  size_t per = (n / threads) & ~(size_t)63;
-  for (int t = 0; t < threads; t++) {
-    sl[t].p = buf + per * t;
-    sl[t].n = t == threads - 1 ? n - per * t : per;
-  }
-  run_threads(sl, threads, touch_thread);
+  size_t n;
+  float* buf = dram_buffer(mib, threads, sl, &n);
   run_threads(sl, threads, sum_thread);  // warm-up
   printf("ready\n");
   fflush(stdout);
