@@ -5,7 +5,8 @@
 // and bf16 weights, cycled over >= 512 MB of matrices so nothing stays in L3, beside a DRAM
 // read-bandwidth loop at the same thread count (one peer process kept running, a pass per sample).
 // The machine is shared and noisy, so each row interleaves ours and the peer for several rounds
-// (GEMV: 40 single passes of each) and keeps the best of each; read the ratios.
+// and keeps the best of each (GEMM); GEMV interleaves 40 single passes of each and reports the
+// medians (bandwidth drifts too much for a best-of to pair up); read the ratios.
 //
 // The peer runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment (a
 // forced core type slows OpenBLAS down) and OPENBLAS_NUM_THREADS set to the row's thread count.
@@ -148,7 +149,7 @@ export async function main(args: string[]): Promise<void> {
       const totalBytes = 512 * 2 ** 20;
       const dtypes = ['f32', 'bf16'] as const;
       console.log('\nGEMV (weights cycled over >= 512 MB)      threads   ours GB/s   DRAM read GB/s   ratio   rows/s vs f32   own-buffer GB/s');
-      console.log('(DRAM read: a plain read loop over the same matrices; own-buffer: the peer process reading one 512 MB buffer of its own, for context)');
+      console.log(`(medians of ${opts.gemvRounds} interleaved rounds; DRAM read: a plain read loop over the same matrices; own-buffer: the peer process reading one 512 MB buffer of its own, best, for context)`);
       for (const [rows, cols] of shapes) {
         // Both dtypes and the DRAM loop are timed in the same rounds, round-robin, so that a
         // noisy neighbour slows all three alike and the bf16/f32 and ours/DRAM ratios stay fair.
@@ -176,29 +177,34 @@ export async function main(args: string[]): Promise<void> {
         for (const threads of [2, 1]) {
           k.setThreads(threads);
           // Single passes (~10 ms each), round-robin: our GEMV, then the read loop over the same
-          // bytes, per dtype, then the separate process's own buffer. The best of each is kept.
-          const ours = dtypes.map(() => 0);
-          const sameBytes = dtypes.map(() => 0);
+          // bytes, per dtype, then the separate process's own buffer. DRAM bandwidth here drifts by
+          // up to 2x within a minute, so each figure is the median over the rounds: the four rates of
+          // one round are timed within ~40 ms of each other, and medians over the same rounds compare
+          // like with like (a best-of picks each column's luckiest moment, rarely the same one).
+          const ours = dtypes.map((): number[] => []);
+          const sameBytes = dtypes.map((): number[] => []);
           let ownBuffer: number | null = null;
           const server = await startDramServer(peer, 512, threads, coretype);
           try {
             passes.forEach((p) => { p.pass(); p.read(); });  // warm-up
             for (let r = 0; r < opts.gemvRounds; r++) {
               passes.forEach((p, i) => {
-                ours[i] = Math.max(ours[i]!, p.bytes / timed(p.pass) / 1e9);
-                sameBytes[i] = Math.max(sameBytes[i]!, p.bytes / timed(p.read) / 1e9);
+                ours[i]!.push(p.bytes / timed(p.pass) / 1e9);
+                sameBytes[i]!.push(p.bytes / timed(p.read) / 1e9);
               });
               if (server) ownBuffer = Math.max(ownBuffer ?? 0, await server.pass());
             }
           } finally {
             server?.close();
           }
-          const rowsPerSec = passes.map((p, i) => ours[i]! / (cols * (p.dtype === 'f32' ? 4 : 2)));
+          const ourRate = ours.map(median);
+          const readRate = sameBytes.map(median);
+          const rowsPerSec = passes.map((p, i) => ourRate[i]! / (cols * (p.dtype === 'f32' ? 4 : 2)));
           passes.forEach((p, i) => {
-            gemvRows.push({ rows, cols, dtype: p.dtype, threads, gbPerSecond: round(ours[i]!), dramGbPerSecond: round(sameBytes[i]!) });
+            gemvRows.push({ rows, cols, dtype: p.dtype, threads, gbPerSecond: round(ourRate[i]!), dramGbPerSecond: round(readRate[i]!) });
             const vsF32 = p.dtype === 'bf16' ? `${(rowsPerSec[i]! / rowsPerSec[0]!).toFixed(2)}×` : '';
             console.log(`${`${rows}×${cols}`.padEnd(13)} ${p.dtype.padEnd(4)} ×${String(p.bytes / (rows * cols * (p.dtype === 'f32' ? 4 : 2))).padEnd(4)}${''.padEnd(18)} ${String(threads).padStart(7)} ` +
-              `${fmt(ours[i]!).padStart(11)} ${fmt(sameBytes[i]!).padStart(16)} ${ratio(ours[i]!, sameBytes[i]!).padStart(7)} ${vsF32.padStart(15)} ${fmt(ownBuffer).padStart(12)}`);
+              `${fmt(ourRate[i]!).padStart(11)} ${fmt(readRate[i]!).padStart(16)} ${ratio(ourRate[i]!, readRate[i]!).padStart(7)} ${vsF32.padStart(15)} ${fmt(ownBuffer).padStart(12)}`);
           });
         }
       }
@@ -207,6 +213,12 @@ export async function main(args: string[]): Promise<void> {
     k.setThreads(threadsBefore);
   }
   if (opts.json) console.log(JSON.stringify({ gemm: gemmRows, gemv: gemvRows }));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function round(v: number): number {

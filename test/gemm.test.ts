@@ -216,7 +216,7 @@ test('native gemm on a big-ish shape (several k slices and column tasks)', { ski
 });
 
 test('native gemv matches the TS twin on every dispatch path', { skip: !nativeKernels && 'native addon not built' }, () => {
-  const sizes: Array<[number, number]> = [[1, 1], [1, 17], [7, 1], [9, 15], [31, 16], [64, 33], [129, 130], [1000, 7], [300, 896]];
+  const sizes: Array<[number, number]> = [[1, 1], [1, 17], [7, 1], [9, 15], [31, 16], [64, 33], [129, 130], [1000, 7], [300, 896], [5, 300], [3, 4864]];
   for (const [rows, cols] of sizes) {
     for (const bf16 of [false, true]) {
       for (const beta of [0, 1, -0.5]) {

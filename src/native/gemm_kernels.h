@@ -559,6 +559,23 @@ SEAL_AVX512BF16 inline void gemv_rows_dpbf16(long j0, long j1, long k, const flo
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     a0 = bf16_dot_masked(w, x, h, a0);
     long p = h;
+    // 128 weights an iteration into eight sums: vdpbf16ps has a 6-cycle latency, and four chains
+    // capped a core at ~21 bytes a cycle, below what it streams from L3 (measured: rows 4864 long, 5% faster).
+    __m512 b0 = _mm512_setzero_ps(), b1 = b0, b2 = b0, b3 = b0;
+    for (; p + 128 <= k; p += 128) {
+      const uint16_t* xb = xhl + 2 * (p - h);
+      __m512bh v0 = (__m512bh)_mm512_load_si512(w + p), v1 = (__m512bh)_mm512_load_si512(w + p + 32);
+      __m512bh v2 = (__m512bh)_mm512_load_si512(w + p + 64), v3 = (__m512bh)_mm512_load_si512(w + p + 96);
+      a0 = _mm512_dpbf16_ps(a0, v0, (__m512bh)_mm512_load_si512(xb));
+      a1 = _mm512_dpbf16_ps(a1, v0, (__m512bh)_mm512_load_si512(xb + 32));
+      a2 = _mm512_dpbf16_ps(a2, v1, (__m512bh)_mm512_load_si512(xb + 64));
+      a3 = _mm512_dpbf16_ps(a3, v1, (__m512bh)_mm512_load_si512(xb + 96));
+      b0 = _mm512_dpbf16_ps(b0, v2, (__m512bh)_mm512_load_si512(xb + 128));
+      b1 = _mm512_dpbf16_ps(b1, v2, (__m512bh)_mm512_load_si512(xb + 160));
+      b2 = _mm512_dpbf16_ps(b2, v3, (__m512bh)_mm512_load_si512(xb + 192));
+      b3 = _mm512_dpbf16_ps(b3, v3, (__m512bh)_mm512_load_si512(xb + 224));
+    }
+    a0 = _mm512_add_ps(a0, b0); a1 = _mm512_add_ps(a1, b1); a2 = _mm512_add_ps(a2, b2); a3 = _mm512_add_ps(a3, b3);
     for (; p + 64 <= k; p += 64) {
       const uint16_t* xb = xhl + 2 * (p - h);
       __m512bh v0 = (__m512bh)_mm512_load_si512(w + p), v1 = (__m512bh)_mm512_load_si512(w + p + 32);
