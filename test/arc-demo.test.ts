@@ -112,6 +112,27 @@ test('arc corpus: deterministic per seed, both document kinds, configurations di
   assert.ok(new Set(configs.map((c) => JSON.stringify(c.augmentations))).size >= 3, 'augmentation choices vary');
 });
 
+test('arc corpus: described problems name the rule in the instruction\'s {description} slot; undescribed ones are the plain ARC text', () => {
+  const arc = generateMiniArc(SMALL);
+  const describe = (t: ArcTask) => arc.rules.get(t.id)!.description;
+  const plain = buildArcCorpus(arc.pretrain, { seed: 4, problemsPerTask: 2 }, undefined, describe);
+  // describedFraction 0 (the default) draws nothing more: the corpus is the one without a describer.
+  assert.deepEqual(plain, buildArcCorpus(arc.pretrain, { seed: 4, problemsPerTask: 2 }));
+  assert.ok(plain.filter((d) => d.kind === 'problem').every((d) => d.text.includes(TASK_INSTRUCTION)));
+  const all = buildArcCorpus(arc.pretrain, { seed: 4, problemsPerTask: 2, describedFraction: 1 }, undefined, describe);
+  const [head, tail] = TASK_INSTRUCTION.split('Here are some examples');
+  for (const d of all.filter((x) => x.kind === 'problem')) {
+    const rule = arc.rules.get(d.task)!;
+    assert.ok(d.text.includes(`${head}${rule.description}. Here are some examples${tail}`), d.text.slice(0, 300));
+    assert.ok(!d.text.includes(TASK_INSTRUCTION));
+  }
+  const half = buildArcCorpus(arc.pretrain, { seed: 4, problemsPerTask: 4, describedFraction: 0.5 }, undefined, describe)
+    .filter((d) => d.kind === 'problem');
+  const described = half.filter((d) => !d.text.includes(TASK_INSTRUCTION)).length;
+  assert.ok(described > 0.3 * half.length && described < 0.7 * half.length, `${described} of ${half.length} described`);
+  assert.throws(() => buildArcCorpus(arc.pretrain, { describedFraction: 1.5 }), /describedFraction must be in \[0, 1\]/);
+});
+
 test('arc corpus: copy drills are identity demonstrations on random grids, seeded, within their sides, in either format', () => {
   const arc = generateMiniArc(SMALL);
   for (const copyDrillFormat of ['pairs', 'problem'] as const) {

@@ -57,6 +57,12 @@ export interface ArcCorpusOptions {
    */
   copyDrillFormat?: 'pairs' | 'problem';
   copyDrillSides?: [number, number];
+  /**
+   * Share of problem documents whose instruction names the task's rule in the prompt's
+   * `{description}` slot (default 0). ARC tasks never have a description, so a model that can
+   * apply a named rule still has to find the rule from the demonstrations (in context or by TTT).
+   */
+  describedFraction?: number;
 }
 
 export type ResolvedArcCorpusOptions = Required<ArcCorpusOptions>;
@@ -72,7 +78,9 @@ export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): Resolve
     copyDrills: options.copyDrills ?? 0,
     copyDrillFormat: options.copyDrillFormat ?? 'pairs',
     copyDrillSides: options.copyDrillSides ?? [3, 6],
+    describedFraction: options.describedFraction ?? 0,
   };
+  if (!(o.describedFraction >= 0 && o.describedFraction <= 1)) throw new Error(`arc corpus: describedFraction must be in [0, 1], got ${o.describedFraction}`);
   if (o.copyDrillFormat !== 'pairs' && o.copyDrillFormat !== 'problem') throw new Error(`arc corpus: copyDrillFormat must be 'pairs' or 'problem', got ${JSON.stringify(o.copyDrillFormat)}`);
   if (!(Number.isInteger(o.copyDrills) && o.copyDrills >= 0)) throw new Error(`arc corpus: copyDrills must be an integer >= 0, got ${o.copyDrills}`);
   const [lo, hi] = o.copyDrillSides;
@@ -112,8 +120,8 @@ export function chatmlRenderer(): ChatRenderer {
 }
 
 /** A problem document: the TTT training text of (demonstrations → query), prompt and answer joined. */
-export function problemDocument(chat: ChatRenderer, demonstrations: readonly ArcExample[], query: ArcExample): string {
-  const { prompt, completion } = renderTrainingPair(chat, demonstrations, query);
+export function problemDocument(chat: ChatRenderer, demonstrations: readonly ArcExample[], query: ArcExample, description = ''): string {
+  const { prompt, completion } = renderTrainingPair(chat, demonstrations, query, description);
   return prompt + completion;
 }
 
@@ -155,7 +163,10 @@ export function copyDrillDocument(chat: ChatRenderer, seed: number, i: number, s
  * pair, whose answer is known for the pretrain split) can be a query; the demonstrations are
  * drawn from the task's other examples, in random order.
  */
-export function buildArcCorpus(tasks: readonly ArcTask[], options: ArcCorpusOptions = {}, chat: ChatRenderer = chatmlRenderer()): ArcCorpusDocument[] {
+export function buildArcCorpus(
+  tasks: readonly ArcTask[], options: ArcCorpusOptions = {}, chat: ChatRenderer = chatmlRenderer(),
+  describe: (task: ArcTask) => string = () => '',
+): ArcCorpusDocument[] {
   const o = resolveArcCorpusOptions(options);
   const docs: ArcCorpusDocument[] = [];
   for (const task of tasks) {
@@ -165,7 +176,8 @@ export function buildArcCorpus(tasks: readonly ArcTask[], options: ArcCorpusOpti
       const q = rng.int(pairs.length);
       const others = pairs.filter((_, i) => i !== q);
       const shots = Math.min(rng.weighted(o.shotWeights), others.length);
-      docs.push({ kind: 'problem', task: task.id, shots, text: problemDocument(chat, rng.sample(others, shots), pairs[q]!) });
+      const description = o.describedFraction > 0 && rng.chance(o.describedFraction) ? describe(task) : '';
+      docs.push({ kind: 'problem', task: task.id, shots, text: problemDocument(chat, rng.sample(others, shots), pairs[q]!, description) });
     }
     if (rng.chance(o.selfEditTaskFraction)) {
       const prompt = selfEditPromptText(chat, task.train);

@@ -77,7 +77,7 @@ function knowledgeCorpus(preset: PretrainPreset): Corpus {
 
 function arcCorpus(preset: ArcPretrainPreset): Corpus {
   const arc = makeMiniArc(preset.miniArc);
-  const docs = buildArcCorpus(arc.pretrain, preset.corpus);
+  const docs = buildArcCorpus(arc.pretrain, preset.corpus, undefined, (t) => arc.rules.get(t.id)!.description);
   const rules = new Set(arc.pretrain.map((t) => arc.rules.get(t.id)!.key));
   const corpusOptions = resolveArcCorpusOptions(preset.corpus);
   return {

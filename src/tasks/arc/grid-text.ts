@@ -34,6 +34,16 @@ export function exampleAnswer(output: Grid): string {
 export const TASK_INSTRUCTION =
   'Figure out the underlying transformation in the following examples and apply it to the test case. Here are some examples from this transformation, your answer must follow the format.\n';
 
+/**
+ * The instruction with a task description in the template's `{description}` slot (ARC tasks have
+ * none; only the tiny model's pretraining corpus names a synthetic task's rule there).
+ */
+export function taskInstruction(description = ''): string {
+  if (!description) return TASK_INSTRUCTION;
+  const at = TASK_INSTRUCTION.indexOf('Here are some examples');
+  return `${TASK_INSTRUCTION.slice(0, at)}${description.trim()}. ${TASK_INSTRUCTION.slice(at)}`;
+}
+
 /** §2.1, quoted from the official repository (MIT). */
 export const GRID_FORMAT_SENTENCE = 'The input-output grids are provided as python arrays:\n';
 
@@ -47,10 +57,10 @@ export interface TaskMessages {
   assistant: string;
 }
 
-export function taskMessages(demonstrations: readonly ArcExample[], test: ArcExample): TaskMessages {
+export function taskMessages(demonstrations: readonly ArcExample[], test: ArcExample, description = ''): TaskMessages {
   const shots = demonstrations.map((ex) => `${exampleQuery(ex.input)}${exampleAnswer(ex.output)}\n`).join('');
   return {
-    system: `${TASK_INSTRUCTION}${GRID_FORMAT_SENTENCE}${shots}`,
+    system: `${taskInstruction(description)}${GRID_FORMAT_SENTENCE}${shots}`,
     user: exampleQuery(test.input),
     assistant: exampleAnswer(test.output),
   };
@@ -60,8 +70,8 @@ export function taskMessages(demonstrations: readonly ArcExample[], test: ArcExa
 export type ChatRenderer = Pick<Tokenizer, 'renderChat'>;
 
 /** §2.1 inference query: the chat template over [system, user] plus the generation prompt. */
-export function renderQuery(chat: ChatRenderer, demonstrations: readonly ArcExample[], test: ArcExample): string {
-  const m = taskMessages(demonstrations, test);
+export function renderQuery(chat: ChatRenderer, demonstrations: readonly ArcExample[], test: ArcExample, description = ''): string {
+  const m = taskMessages(demonstrations, test, description);
   return chat.renderChat([{ role: 'system', content: m.system }, { role: 'user', content: m.user }], { addGenerationPrompt: true });
 }
 
@@ -71,10 +81,10 @@ export function renderQuery(chat: ChatRenderer, demonstrations: readonly ArcExam
  * and what the template puts after it (the loss of `train_using_output_tokens`, §5).
  */
 export function renderTrainingPair(
-  chat: ChatRenderer, demonstrations: readonly ArcExample[], test: ArcExample,
+  chat: ChatRenderer, demonstrations: readonly ArcExample[], test: ArcExample, description = '',
 ): { prompt: string; completion: string } {
-  const m = taskMessages(demonstrations, test);
-  const prompt = renderQuery(chat, demonstrations, test);
+  const m = taskMessages(demonstrations, test, description);
+  const prompt = renderQuery(chat, demonstrations, test, description);
   const full = chat.renderChat(
     [{ role: 'system', content: m.system }, { role: 'user', content: m.user }, { role: 'assistant', content: m.assistant }],
     { addGenerationPrompt: true },
