@@ -3,41 +3,72 @@
 // step in PyTorch, and the time of one SEAL knowledge inner loop on that shape (a 300-token
 // self-edit, 10 epochs at lr 1e-3, then greedy answers of <= 32 tokens to 5 questions; best of two). The inner
 // loop's limit (60 s where OpenBLAS does ~200 GFLOP/s on 2 threads) is scaled by the OpenBLAS
-// figure measured in the same run. Each side runs in its own process so its peak RSS is its own.
-import { spawnSync } from 'node:child_process';
+// figure measured in the same run. Each side runs in its own process so its peak RSS is its own,
+// and the two take turns step by step (ROUNDS rounds, medians kept): the machines are shared, and
+// a slow spell then falls on both sides of the ratio instead of on one.
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { buildPeer, openblasGflops, runTorch } from './peer.js';
+import { buildPeer, openblasGflops, peerEnv, root, startLineServer, torchPython, type LineServer } from './peer.js';
 import { benchModel, QWEN25_05B } from './models.js';
 
 const self = fileURLToPath(import.meta.url);
 const SEQ = 256;
-const STEPS = 4;
+const ROUNDS = 5;
 
 export async function main(args: string[]): Promise<void> {
   if (args[0] === '--child') return child(args[1]!);
   const json = args.includes('--json');
   const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
-  const r = spawnSync(process.execPath, [self, '--child', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error('bench lora: the measuring process failed');
-  const ours = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    tokensPerSecond: number; peakRssBytes: number; innerLoopSeconds: number; innerLoopRuns: number[]; blasRuns: Array<number | null>; threads: number;
+  const ours = await startLineServer(process.execPath, [self, '--child', dir], process.env, 'bench lora: the measuring process');
+  const threads = (JSON.parse(await ours.ask('threads')) as { threads: number }).threads;
+  const python = torchPython();
+  let torch: LineServer | null = null;
+  if (python) {
+    torch = await startLineServer(python, [join(root, 'bench', 'torch_lora.py'), '--serve', '--seq', String(SEQ), '--threads', String(threads)],
+      peerEnv(threads), 'bench/torch_lora.py');
+  }
+  const oursSeconds: number[] = [];
+  const torchSeconds: number[] = [];
+  let torchPeakRss: number | null = null;
+  for (let r = 0; r < ROUNDS; r++) {
+    oursSeconds.push((JSON.parse(await ours.ask('step')) as { seconds: number }).seconds);
+    if (torch) {
+      const t = JSON.parse(await torch.ask('step')) as { seconds: number; peakRssBytes: number };
+      torchSeconds.push(t.seconds);
+      torchPeakRss = t.peakRssBytes;
+    }
+  }
+  torch?.close();
+  const inner = JSON.parse(await ours.ask('inner')) as {
+    peakRssBytes: number; innerLoopSeconds: number; innerLoopRuns: number[]; blasRuns: Array<number | null>;
   };
-  const torch = runTorch('torch_lora.py', ['--seq', String(SEQ), '--steps', String(STEPS), '--threads', String(ours.threads)], ours.threads);
-  const blasRuns = ours.blasRuns.filter((g): g is number => g !== null);
+  ours.close();
+  const tokensPerSecond = SEQ / median(oursSeconds);
+  const torchTokensPerSecond = torch ? SEQ / median(torchSeconds) : null;
+  const roundRatios = torchSeconds.map((t, i) => t / oursSeconds[i]!);
+  const blasRuns = inner.blasRuns.filter((g): g is number => g !== null);
   const blas = blasRuns.length ? Math.max(...blasRuns) : null;
   const limit = blas ? (60 * 200) / blas : null;
-  console.log(`LoRA SFT, Qwen2.5-0.5B shape (random init, fp32 base), r 32, alpha 64, 7 targets, seq ${SEQ}, batch 1, ${ours.threads} threads`);
+  console.log(`LoRA SFT, Qwen2.5-0.5B shape (random init, fp32 base), r 32, alpha 64, 7 targets, seq ${SEQ}, batch 1, ${threads} threads`);
+  console.log(`(medians of ${ROUNDS} steps, ours and PyTorch's taking turns)`);
   console.log(`                 tokens/s   peak RSS MB`);
-  console.log(`SEAL.ts       ${ours.tokensPerSecond.toFixed(1).padStart(10)}   ${(ours.peakRssBytes / 1e6).toFixed(0).padStart(11)}`);
-  console.log(`PyTorch       ${(torch?.tokensPerSecond?.toFixed(1) ?? '—').padStart(10)}   ${(torch ? (torch.peakRssBytes! / 1e6).toFixed(0) : '—').padStart(11)}`);
-  if (torch) console.log(`ratio (ours / torch): tokens/s ${(ours.tokensPerSecond / torch.tokensPerSecond!).toFixed(2)}x, peak RSS ${(ours.peakRssBytes / torch.peakRssBytes!).toFixed(2)}x`);
-  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${ours.innerLoopSeconds.toFixed(1)} s (best of ${ours.innerLoopRuns.map((t) => t.toFixed(1)).join(', ')}); OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s (best of ${blasRuns.map((g) => g.toFixed(0)).join(', ')}, each timed just before an inner loop) → limit ${limit?.toFixed(1) ?? '—'} s`);
+  console.log(`SEAL.ts       ${tokensPerSecond.toFixed(1).padStart(10)}   ${(inner.peakRssBytes / 1e6).toFixed(0).padStart(11)}`);
+  console.log(`PyTorch       ${(torchTokensPerSecond?.toFixed(1) ?? '—').padStart(10)}   ${(torchPeakRss ? (torchPeakRss / 1e6).toFixed(0) : '—').padStart(11)}`);
+  if (torchTokensPerSecond && torchPeakRss) {
+    console.log(`ratio (ours / torch): tokens/s ${(tokensPerSecond / torchTokensPerSecond).toFixed(2)}x (per round ${roundRatios.map((x) => x.toFixed(2)).join(', ')}), peak RSS ${(inner.peakRssBytes / torchPeakRss).toFixed(2)}x`);
+  }
+  console.log(`inner loop (300-token self-edit, 10 epochs, 5 answers): ${inner.innerLoopSeconds.toFixed(1)} s (best of ${inner.innerLoopRuns.map((t) => t.toFixed(1)).join(', ')}); OpenBLAS ${blas?.toFixed(0) ?? '—'} GFLOP/s (best of ${blasRuns.map((g) => g.toFixed(0)).join(', ')}, each timed just before an inner loop) → limit ${limit?.toFixed(1) ?? '—'} s`);
   if (json) {
     console.log(JSON.stringify({
-      tokensPerSecond: ours.tokensPerSecond, torchTokensPerSecond: torch?.tokensPerSecond ?? null,
-      peakRssBytes: ours.peakRssBytes, torchPeakRssBytes: torch?.peakRssBytes ?? null, innerLoopSeconds: ours.innerLoopSeconds,
+      tokensPerSecond, torchTokensPerSecond, peakRssBytes: inner.peakRssBytes, torchPeakRssBytes: torchPeakRss, innerLoopSeconds: inner.innerLoopSeconds,
     }));
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function child(dir: string): Promise<void> {
@@ -55,10 +86,7 @@ async function child(dir: string): Promise<void> {
   // Throughput: steps of one 256-token sequence, the first a warm-up.
   const adapter = LoraAdapter.create(model, lora, 1);
   adapter.attach(model);
-  const warm = train(model, adapter.parameters(), [example], { lr: 1e-4, steps: 1, shuffle: false });
-  void warm;
-  const timed = train(model, adapter.parameters(), [example], { lr: 1e-4, steps: STEPS, shuffle: false });
-  LoraAdapter.detach(model);
+  train(model, adapter.parameters(), [example], { lr: 1e-4, steps: 1, shuffle: false }); // warm-up
 
   // One knowledge inner loop: 300 tokens in 6 lines of 50, 10 epochs, then 5 answers. Timed
   // twice (a fresh adapter each time, the same work), each time right after the OpenBLAS figure
@@ -77,17 +105,28 @@ async function child(dir: string): Promise<void> {
     LoraAdapter.detach(model);
     return (performance.now() - t0) / 1000;
   };
-  const peer = buildPeer();
-  const blasRuns: Array<number | null> = [];
-  const innerLoopRuns: number[] = [];
-  for (let r = 0; r < 2; r++) {
-    blasRuns.push(openblasGflops(peer, 1024, 1024, 1024, kernels.threads()));
-    innerLoopRuns.push(innerLoop());
+  const innerLoops = (): string => {
+    LoraAdapter.detach(model);
+    const peer = buildPeer();
+    const blasRuns: Array<number | null> = [];
+    const innerLoopRuns: number[] = [];
+    for (let r = 0; r < 2; r++) {
+      blasRuns.push(openblasGflops(peer, 1024, 1024, 1024, kernels.threads()));
+      innerLoopRuns.push(innerLoop());
+    }
+    return JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, blasRuns });
+  };
+  // Requests: `threads`, `step` (one timed optimizer step on the 256-token sequence), `inner`.
+  console.log('ready');
+  for await (const request of createInterface({ input: process.stdin })) {
+    if (request === 'threads') console.log(JSON.stringify({ threads: kernels.threads() }));
+    else if (request === 'step') {
+      const t0 = performance.now();
+      train(model, adapter.parameters(), [example], { lr: 1e-4, steps: 1, shuffle: false });
+      console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }));
+    } else if (request === 'inner') console.log(innerLoops());
+    else throw new Error(`bench lora: unknown request ${JSON.stringify(request)}`);
   }
-  console.log(JSON.stringify({
-    tokensPerSecond: timed.tokensPerSecond, peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, blasRuns, threads: kernels.threads(),
-  }));
 }
 
 if (process.argv[1] === self) await main(process.argv.slice(2));

@@ -68,6 +68,37 @@ export function dramGbPerSecond(peer: Peer, threads: number): number | null {
   return runPeer(peer, ['dram', '1024', String(threads), '4'], threads, null, 'gbps');
 }
 
+/**
+ * A process driven one line at a time: it prints `ready` once set up, then answers each request
+ * line with one line. Lets two peers take turns step by step, so a slow spell of the shared
+ * machine falls on both sides of a ratio rather than on one.
+ */
+export interface LineServer {
+  ask(request: string): Promise<string>;
+  close(): void;
+}
+
+export async function startLineServer(command: string, args: string[], env: NodeJS.ProcessEnv, what: string): Promise<LineServer> {
+  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`bench: ${what} exited early`);
+    return r.value;
+  };
+  if ((await next()) !== 'ready') throw new Error(`bench: ${what} did not start`);
+  return {
+    async ask(request) {
+      child.stdin!.write(request + '\n');
+      return next();
+    },
+    close() {
+      child.stdin!.end();
+      child.kill();
+    },
+  };
+}
+
 /** A DRAM read loop kept running in its own process: `pass()` times one pass over its buffer. */
 export interface DramServer {
   pass(): Promise<number>;
@@ -77,25 +108,14 @@ export interface DramServer {
 /** Starts `peer dram-serve` (buffer allocated and touched once); null when the peer is missing. */
 export async function startDramServer(peer: Peer, mib: number, threads: number, coretype: string | null = null): Promise<DramServer | null> {
   if (!peer.path) return null;
-  const child = spawn(peer.path, ['dram-serve', String(mib), String(threads)], { env: peerEnv(threads, coretype), stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async (): Promise<string> => {
-    const r = await lines.next();
-    if (r.done) throw new Error('bench: peer dram-serve exited');
-    return r.value;
-  };
-  if ((await next()) !== 'ready') throw new Error('bench: peer dram-serve did not start');
+  const server = await startLineServer(peer.path, ['dram-serve', String(mib), String(threads)], peerEnv(threads, coretype), 'peer dram-serve');
   return {
     async pass() {
-      child.stdin!.write('\n');
-      const m = /gbps ([0-9.eE+-]+)/.exec(await next());
+      const m = /gbps ([0-9.eE+-]+)/.exec(await server.ask(''));
       if (!m) throw new Error('bench: peer dram-serve gave no figure');
       return Number(m[1]);
     },
-    close() {
-      child.stdin!.end();
-      child.kill();
-    },
+    close: () => server.close(),
   };
 }
 
@@ -105,11 +125,16 @@ export function openblasGflops(peer: Peer, m: number, n: number, k: number, thre
   return runPeer(peer, ['gemm', '0', '1', String(m), String(n), String(k), '3'], threads, null, 'gflops');
 }
 
+/** The python that has torch, or null when torch is not installed. */
+export function torchPython(): string | null {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  return spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0 ? python : null;
+}
+
 /** Runs a PyTorch peer script; its last stdout line is JSON. null when torch is not installed. */
 export function runTorch(script: string, args: string[], threads: number, timeoutMs = 1_800_000): Record<string, number> | null {
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
+  const python = torchPython();
+  if (!python) return null;
   const r = spawnSync(python, [join(root, 'bench', script), ...args], { env: peerEnv(threads), encoding: 'utf8', timeout: timeoutMs });
   if (r.status !== 0) {
     process.stderr.write(`bench: ${script} failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' | ')}\n`);

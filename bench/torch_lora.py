@@ -1,11 +1,14 @@
 """PyTorch peer for `npm run bench -- lora`: one LoRA SFT step (r, alpha on all seven projections,
 frozen fp32 base, AdamW) of a random-init decoder of the given shape, eager mode, timed over a few
 steps after a warm-up. Prints one JSON line {tokensPerSecond, peakRssBytes}.
+With --serve it prints `ready` after the warm-up step and then, for every line read, times one
+step and prints {seconds, peakRssBytes}: the bench takes turns with our own step that way.
 """
 import argparse
 import json
 import math
 import resource
+import sys
 import time
 
 import torch
@@ -24,6 +27,7 @@ def main():
     ap.add_argument('--alpha', type=float, default=64)
     ap.add_argument('--steps', type=int, default=4)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--serve', action='store_true')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -85,17 +89,27 @@ def main():
 
     opt = torch.optim.AdamW(lora, lr=1e-4)
     ids = torch.randint(0, a.vocab, (a.seq,))
-    times = []
-    for step in range(a.steps + 1):
+
+    def step():
         t0 = time.perf_counter()
         loss = loss_fn(ids)
         loss.backward()
         opt.step()
         opt.zero_grad()
-        if step > 0:
-            times.append(time.perf_counter() - t0)
-    print(json.dumps({'tokensPerSecond': a.seq / (sum(times) / len(times)),
-                      'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+        return time.perf_counter() - t0
+
+    def peak_rss():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    step()  # warm-up
+    if a.serve:
+        print('ready', flush=True)
+        for _ in sys.stdin:
+            seconds = step()
+            print(json.dumps({'seconds': seconds, 'peakRssBytes': peak_rss()}), flush=True)
+        return
+    times = [step() for _ in range(a.steps)]
+    print(json.dumps({'tokensPerSecond': a.seq / (sum(times) / len(times)), 'peakRssBytes': peak_rss()}))
 
 
 if __name__ == '__main__':

@@ -151,6 +151,8 @@ const NATIVE_SHAPES: Shape[] = [
   [129, 129, 129], [130, 31, 70], [300, 517, 129], [200, 60, 800], [64, 1000, 9],
   // k ≥ 16·max(m, n): the k-split path (per-thread partial sums of C), as in the LM head's backward.
   [13, 20, 2000], [50, 37, 3001],
+  // packed A over 2 MB: AVX2 groups 4 column panels per unit (partial groups and panels at the ends).
+  [200, 212, 2700],
 ];
 
 test('native gemm matches the TS twin on every dispatch path', { skip: !nativeKernels && 'native addon not built' }, () => {

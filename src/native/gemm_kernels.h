@@ -936,13 +936,14 @@ inline void ukernel(long kc, const float* __restrict A, const float* __restrict 
 struct Blocking {
   int mr, nr;
   long kc, mc, nc;
+  int group;  // column split, big A: NR panels per unit of work (their B slices in L2, A read once per group)
 };
 
 inline Blocking blocking_for(Isa isa) {
   switch (isa) {
-    case Isa::Avx512: return {k512::MR, k512::NR, 384, 256, 6144};
-    case Isa::Avx2: return {k256::MR, k256::NR, 256, 144, 4080};
-    default: return {k1::MR, k1::NR, 256, 128, 2048};
+    case Isa::Avx512: return {k512::MR, k512::NR, 384, 256, 6144, 1};
+    case Isa::Avx2: return {k256::MR, k256::NR, 256, 144, 4080, 4};
+    default: return {k1::MR, k1::NR, 256, 128, 2048, 1};
   }
 }
 
@@ -985,7 +986,7 @@ inline void scale_c(long m, long n, float beta, float* c) {
   });
 }
 
-// Tuning/testing knobs (read once): SEAL_GEMM_KC, SEAL_GEMM_NC override the block sizes.
+// Tuning/testing knobs (read once): SEAL_GEMM_KC, SEAL_GEMM_NC, SEAL_GEMM_GROUP override the blocking.
 inline long env_long(const char* name, long dflt) {
   const char* v = std::getenv(name);
   return v && *v ? std::atol(v) : dflt;
@@ -1043,7 +1044,12 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const long a_units = apanels * kblocks;
   const long a_chunk = std::max<long>(1, std::min<long>(8, a_units / (threads * 4L)));
   std::atomic<long> a_next{0}, a_done{0};
-  for (long t = 0; t < tasks; t++) ranges[t].reset(static_cast<uint32_t>(ceil_div(range_begin(t + 1) - range_begin(t), NR)));
+  // Columns per unit of work: grouping panels pays only when A is too big to stay in L3 between
+  // panels (e.g. dx = dy·W of an MLP up-projection, A = 256 × 4864); otherwise it costs a little.
+  static const long group_env = env_long("SEAL_GEMM_GROUP", 0);
+  const bool big_a = slice_floats * kblocks * 4 > (2L << 20);
+  const long W = NR * (group_env > 0 ? group_env : big_a ? bl.group : 1);
+  for (long t = 0; t < tasks; t++) ranges[t].reset(static_cast<uint32_t>(ceil_div(range_begin(t + 1) - range_begin(t), W)));
   pool().parallel_for(static_cast<int>(tasks), [&](int task, int) {
     for (long u0; (u0 = a_next.fetch_add(a_chunk, std::memory_order_relaxed)) < a_units;) {
       const long u1 = std::min(a_units, u0 + a_chunk);
@@ -1057,19 +1063,22 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
       if (spin < 4096) _mm_pause();
       else std::this_thread::yield();
     }
-    float* bp = thread_scratch().get(static_cast<size_t>(NR) * kc_nom + 16);
+    float* bp = thread_scratch().get(static_cast<size_t>(W) * kc_nom + 16);
     auto unit = [&](long r, long u) {
-      const long j = range_begin(r) + u * NR;
-      const int cols = static_cast<int>(std::min<long>(NR, range_begin(r + 1) - j));
+      const long j0 = range_begin(r) + u * W;
+      const long width = std::min<long>(W, range_begin(r + 1) - j0);
+      const long panels = ceil_div(width, NR);
       for (long kb = 0; kb < kblocks; kb++) {
         const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
         const float* as = abuf + kb * slice_floats;
-        pack_b_panel(isa, B, pc, kc, j, cols, bp);
+        for (long q = 0; q < panels; q++)
+          pack_b_panel(isa, B, pc, kc, j0 + q * NR, std::min<long>(NR, width - q * NR), bp + q * NR * kc);
         const float beta_eff = kb == 0 ? beta : 1.0f;
         for (long a = 0; a < apanels; a++) {
           const long i = a * MR;
-          run_tile(isa, kc, as + a * MR * kc, bp, c + i * n + j, n, alpha, beta_eff,
-                   static_cast<int>(std::min<long>(MR, m - i)), cols);
+          for (long q = 0; q < panels; q++)
+            run_tile(isa, kc, as + a * MR * kc, bp + q * NR * kc, c + i * n + j0 + q * NR, n, alpha, beta_eff,
+                     static_cast<int>(std::min<long>(MR, m - i)), static_cast<int>(std::min<long>(NR, width - q * NR)));
         }
       }
     };
