@@ -7,7 +7,7 @@
 // and the two take turns step by step (ROUNDS rounds, medians kept): the machines are shared, and
 // a slow spell then falls on both sides of the ratio instead of on one.
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildPeer, openblasGflops, peerEnv, root, startLineServer, torchPython, type LineServer } from './peer.js';
 import { benchModel, QWEN25_05B } from './models.js';
@@ -17,10 +17,10 @@ const SEQ = 256;
 const ROUNDS = 5;
 
 export async function main(args: string[]): Promise<void> {
-  if (args[0] === '--child') return child(args[1]!);
+  if (args[0] === '--child') return child(args[1]!, Number(args[2]));
   const json = args.includes('--json');
   const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
-  const ours = await startLineServer(process.execPath, [self, '--child', dir], process.env, 'bench lora: the measuring process');
+  const ours = await startLineServer(process.execPath, [self, '--child', dir, String(ROUNDS)], process.env, 'bench lora: the measuring process');
   const threads = (JSON.parse(await ours.ask('threads')) as { threads: number }).threads;
   const python = torchPython();
   let torch: LineServer | null = null;
@@ -71,7 +71,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function child(dir: string): Promise<void> {
+async function child(dir: string, rounds: number): Promise<void> {
   const { loadModel } = await import('../src/model/load.js');
   const { LoraAdapter, LORA_TARGETS } = await import('../src/lora/lora.js');
   const { train } = await import('../src/train/trainer.js');
@@ -116,16 +116,45 @@ async function child(dir: string): Promise<void> {
     }
     return JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, blasRuns });
   };
-  // Requests: `threads`, `step` (one timed optimizer step on the 256-token sequence), `inner`.
+  // Requests: `threads`; `step` (the first starts one training run of `rounds` optimizer steps on
+  // the 256-token sequence, each step timed and then held until the next `step`, so the optimizer
+  // and its state persist across steps as in any real run); `inner`.
   console.log('ready');
-  for await (const request of createInterface({ input: process.stdin })) {
+  for (let request; (request = readLineSync()) !== null;) {
     if (request === 'threads') console.log(JSON.stringify({ threads: kernels.threads() }));
     else if (request === 'step') {
-      const t0 = performance.now();
-      train(model, adapter.parameters(), [example], { lr: 1e-4, steps: 1, shuffle: false });
-      console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }));
+      let resumed = performance.now();
+      train(model, adapter.parameters(), [example], {
+        lr: 1e-4, steps: rounds, shuffle: false,
+        onStep: (report) => {
+          console.log(JSON.stringify({ seconds: (performance.now() - resumed) / 1000 }));
+          if (report.step === rounds) return;
+          const next = readLineSync();
+          if (next !== 'step') throw new Error(`bench lora: expected the next step, got ${JSON.stringify(next)}`);
+          resumed = performance.now();
+        },
+      });
     } else if (request === 'inner') console.log(innerLoops());
     else throw new Error(`bench lora: unknown request ${JSON.stringify(request)}`);
+  }
+}
+
+/** One line of stdin, read synchronously (so a request can be awaited inside a training step); null at EOF. */
+function readLineSync(): string | null {
+  const bytes: number[] = [];
+  const one = Buffer.alloc(1);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, one, 0, 1, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      continue;
+    }
+    if (n === 0) return bytes.length ? Buffer.from(bytes).toString('utf8') : null;
+    if (one[0] === 10) return Buffer.from(bytes).toString('utf8');
+    bytes.push(one[0]!);
   }
 }
 

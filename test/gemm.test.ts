@@ -149,7 +149,7 @@ const NATIVE_SHAPES: Shape[] = [
   [1, 1, 1], [1, 7, 129], [2, 129, 7], [3, 17, 33], [4, 64, 16], [5, 50, 100], [6, 33, 31], [7, 129, 7],
   [8, 77, 1000], [9, 50, 64], [10, 100, 17], [13, 48, 384], [16, 49, 385], [33, 97, 400],
   [129, 129, 129], [130, 31, 70], [300, 517, 129], [200, 60, 800], [64, 1000, 9],
-  // k ≥ 16·max(m, n): the k-split path (per-thread partial sums of C), as in the LM head's backward.
+  // k ≥ 16·max(m, n): the k-split path (partial sums of C over runs of k), as in the LM head's backward.
   [13, 20, 2000], [50, 37, 3001],
   // packed A over 2 MB: AVX2 groups 4 column panels per unit (partial groups and panels at the ends).
   [200, 212, 2700],
@@ -203,6 +203,33 @@ test('native gemm: beta 1 accumulates, beta 0 ignores NaN garbage, every thread 
         }
       });
     }
+  } finally {
+    native.setThreads(before);
+  }
+});
+
+test('native gemm gives the same bits on 1, 2 and 3 threads, call after call', { skip: !nativeKernels && 'native addon not built' }, () => {
+  // Inner loops run in 1-thread worker processes and in the multi-threaded main process; their
+  // logs must agree to the bit, so no path may let the thread count or the schedule into a sum.
+  const native = nativeKernels!;
+  const before = native.threads();
+  try {
+    forEachNativePath((k, isa) => {
+      for (const [transA, transB] of TRANSPOSES) {
+        for (const shape of [[13, 20, 2000], [50, 37, 3001], [40, 60, 5000], [300, 517, 129], [130, 31, 70], [5, 50, 100]] as Shape[]) {
+          const t = makeCase(transA, transB, shape, false, 1, 0, 77 + shape[2]);
+          native.setThreads(1);
+          const one = run(k, t);
+          for (const threads of [2, 3, 2]) {
+            native.setThreads(threads);
+            const got = run(k, t);
+            for (let i = 0; i < one.length; i++) {
+              if (!Object.is(got[i], one[i])) assert.fail(`${label(t, ` [${isa}]`)}: ${threads} threads give ${got[i]} at ${i}, 1 thread ${one[i]}`);
+            }
+          }
+        }
+      }
+    });
   } finally {
     native.setThreads(before);
   }

@@ -19,6 +19,9 @@
 //       scalar:  4×16 plain C++
 //     Edge tiles use microkernels specialised for the exact row count and vector count (masked
 //     last vector), so there is no copy-out tile. Packing buffers are grow-only and reused.
+//   * k split, k ≥ 16·max(m, n) (the LM head's backward): runs of k slices sum into fixed partials.
+//     No path, split or sum order depends on the thread count or on the schedule, so results are
+//     the same bits on any number of threads.
 //   * Small m (decode, batched decode: m ≤ kSmallM = 8): no packing. B is streamed once from memory,
 //     parallel over n: transB → dot products along k of M rows of A against R rows of B at a time;
 //     !transB → rank-8 updates of a C strip held in L1.
@@ -1091,32 +1094,29 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
 }
 
 // k split, for a long inner dimension and a small C (e.g. the LM head's backward, dx = dlogits·W:
-// 50 × 896 from k = 151,936). Tasks are runs of k slices; each thread sums its tasks into its own
-// m × n partial (packing an A slice and the B slice's rows once per slice, so W is read once, in
-// order), and the partials are added into C at the end.
+// 50 × 896 from k = 151,936). The k slices are cut into kPartials runs of consecutive slices; each
+// run sums into its own m × n partial (packing an A slice and the B slice's rows once per slice,
+// so W is read once, in order), and the partials are added into C in order. The runs do not
+// depend on the thread count or on which thread takes which run, so neither does the result: an
+// inner loop gives the same bits in a 1-thread worker process as in a 2-thread main process.
+constexpr long kPartials = 8;
 inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n, long k, float alpha, float beta,
                         float* c) {
   const Blocking bl = blocking_for(isa);
-  const int threads = pool().threads();
   const int MR = bl.mr, NR = bl.nr;
   const long kc_nom = slice_length(k, bl);
   const long kblocks = ceil_div(k, kc_nom);
   const long apanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
-  const long per_task = std::max<long>(1, kblocks / (threads * 8L));
-  const long tasks = ceil_div(kblocks, per_task);
+  const long runs = std::min(kPartials, kblocks);
   const long mn = m * n;
-  float* partials = shared_scratch(0).get(static_cast<size_t>(threads) * mn + 16);
-  std::vector<char> used(threads, 0);
-  pool().parallel_for(static_cast<int>(tasks), [&](int task, int thread) {
-    float* part = partials + thread * mn;
-    if (!used[thread]) {
-      std::fill(part, part + mn, 0.0f);
-      used[thread] = 1;
-    }
+  float* partials = shared_scratch(0).get(static_cast<size_t>(runs) * mn + 16);
+  pool().parallel_for(static_cast<int>(runs), [&](int run, int) {
+    float* part = partials + run * mn;
+    std::fill(part, part + mn, 0.0f);
     float* ap = thread_scratch(0).get(static_cast<size_t>(apanels) * MR * kc_nom + 16);
     float* bp = thread_scratch(1).get(static_cast<size_t>(NR) * kc_nom + 16);
-    const long kb1 = std::min(kblocks, (task + 1) * per_task);
-    for (long kb = task * per_task; kb < kb1; kb++) {
+    const long kb0 = kblocks * run / runs, kb1 = kblocks * (run + 1) / runs;
+    for (long kb = kb0; kb < kb1; kb++) {
       const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
       for (long a = 0; a < apanels; a++) pack_a_panel(isa, A, a * MR, std::min<long>(MR, m - a * MR), pc, kc, ap + a * MR * kc);
       for (long q = 0; q < npanels; q++) {
@@ -1134,8 +1134,7 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
       float* row = c + i * n;
       for (long j = 0; j < n; j++) {
         float v = beta == 0.0f ? 0.0f : beta * row[j];
-        for (int t = 0; t < threads; t++)
-          if (used[t]) v += partials[t * mn + i * n + j];
+        for (long r = 0; r < runs; r++) v += partials[r * mn + i * n + j];
         row[j] = v;
       }
     }
@@ -1381,7 +1380,8 @@ inline void sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
   // Column split (packed A shared, ≤ 64 MB of it) when n ≥ m, else row split (packed B shared).
   const bool a_fits = static_cast<double>(m) * static_cast<double>(k) <= 16.0 * 1024 * 1024;
   static const long ksplit_ratio = env_long("SEAL_GEMM_KSPLIT", 16);
-  if (pool().threads() > 1 && ksplit_ratio > 0 && k >= ksplit_ratio * std::max(m, n) && m * n <= (1L << 20))
+  // (The path never depends on the thread count, so neither do the results.)
+  if (ksplit_ratio > 0 && k >= ksplit_ratio * std::max(m, n) && m * n <= (1L << 20))
     return gemm_ksplit(isa, A, B, m, n, k, alpha, beta, c);
   if (n >= m && a_fits) gemm_nsplit(isa, A, B, m, n, k, alpha, beta, c);
   else gemm_blocked(isa, A, B, m, n, k, alpha, beta, c);

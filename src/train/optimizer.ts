@@ -67,16 +67,22 @@ export function scheduledLr(base: number, schedule: ScheduleName, step: number, 
   return base * (minFraction + (1 - minFraction) * decay);
 }
 
+/** Σ g², in float64, four chains (one chain waits on the adder's latency every element). */
+function sumOfSquares(g: Float32Array): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n4 = g.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const a = g[i]!, b = g[i + 1]!, c = g[i + 2]!, d = g[i + 3]!;
+    s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d;
+  }
+  for (let i = n4; i < g.length; i++) s0 += g[i]! * g[i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
 /** torch.nn.utils.clip_grad_norm_: total L2 norm over all grads; scales them when above maxNorm. */
 export function clipGradNorm(params: Tensor[], maxNorm: number): number {
   let sq = 0;
-  for (const p of params) {
-    if (!p.grad) continue;
-    const g = p.grad;
-    let s = 0;
-    for (let i = 0; i < g.length; i++) s += g[i]! * g[i]!;
-    sq += s;
-  }
+  for (const p of params) if (p.grad) sq += sumOfSquares(p.grad);
   const norm = Math.sqrt(sq);
   if (maxNorm > 0 && Number.isFinite(norm)) {
     const coef = maxNorm / (norm + 1e-6);
