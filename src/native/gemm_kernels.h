@@ -768,6 +768,23 @@ SEAL_AVX2 inline void pack_a(const AView& A, long i0, long rows, long p0, long k
     }
     return;
   }
+  if (!A.trans && rows == MR) {
+    // Six rows, 8 k-steps at a time: an 8×8 transpose (two zero rows) gives each k-step's six
+    // values; a masked store writes exactly those six.
+    const float* src = A.data + i0 * A.ld + p0;
+    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      __m256 r[8];
+      for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(src + i * A.ld + p);
+      r[6] = r[7] = _mm256_setzero_ps();
+      transpose8(r);
+      for (int q = 0; q < 8; q++) _mm256_maskstore_ps(dst + (p + q) * MR, six, r[q]);
+    }
+    for (; p < kc; p++)
+      for (int i = 0; i < MR; i++) dst[p * MR + i] = src[i * A.ld + p];
+    return;
+  }
   pack_a_generic<MR>(A, i0, rows, p0, kc, dst);
 }
 
