@@ -26,7 +26,7 @@
 //     parallel over n: transB → dot products along k of M rows of A against R rows of B at a time;
 //     !transB → rank-8 updates of a C strip held in L1.
 //   * sgemv (m = 1): one row at a time (a single sequential stream), aligned loads after a masked
-//     head. bf16: one 64-byte load = 32 weights, split exactly into even (v << 16) and odd
+//     head (AVX2: four rows at a time, the same even/odd split for bf16). bf16: one 64-byte load = 32 weights, split exactly into even (v << 16) and odd
 //     (v & 0xFFFF0000) fp32 values against a de-interleaved copy of x, plus software prefetch.
 // bf16 is always widened exactly (16-bit shift); AVX512_BF16 dot products are never used because
 // they would round x to bf16.
@@ -884,6 +884,53 @@ SEAL_AVX2 void smallm_tb(long j0, long j1, long k, const float* A, long lda, con
   if (j < j1) smallm_tb<M, 1, BF>(j, j1, k, A, lda, W, C, ldc, alpha, beta);
 }
 
+// bf16 gemv (m = 1) without widening shuffles, as on AVX-512: one 32-byte load holds 16 weights;
+// (v << 16) is the fp32 value of the even-indexed ones and (v & 0xFFFF0000) of the odd-indexed
+// ones (both exact), which meet x de-interleaved the same way (xq: per 16-block, 8 even then 8 odd
+// entries). Three vector ops per 16 weights instead of six (two widening loads, two shifts).
+SEAL_AVX2 inline void deinterleave_x(const float* x, long k16, float* xq) {
+  for (long p = 0; p < k16; p += 16)
+    for (int i = 0; i < 8; i++) {
+      xq[p + i] = x[p + 2 * i];
+      xq[p + 8 + i] = x[p + 2 * i + 1];
+    }
+}
+template <int R>
+SEAL_AVX2 void gemv_rows_bf16(long j0, long j1, long k, const float* x, const float* xq, const uint16_t* W, float* C,
+                              float alpha, float beta) {
+  const long k16 = k & ~15L;
+  const __m256i odd = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
+  long j = j0;
+  for (; j + R <= j1; j += R) {
+    __m256 ae[R], ao[R];
+    for (int r = 0; r < R; r++) ae[r] = ao[r] = _mm256_setzero_ps();
+    const uint16_t* w = W + j * k;
+    const long pfd = kSmallmPrefetch < 0 ? R * k * 2 : kSmallmPrefetch;
+    for (long p = 0; p < k16; p += 16) {
+      if (kSmallmPrefetch != 0 && ((p * 2) & 63) == 0)
+        for (int r = 0; r < R; r++) _mm_prefetch(reinterpret_cast<const char*>(w + r * k + p) + pfd, _MM_HINT_T0);
+      const __m256 xe = _mm256_loadu_ps(xq + p), xo = _mm256_loadu_ps(xq + p + 8);
+      for (int r = 0; r < R; r++) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * k + p));
+        ae[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), xe, ae[r]);
+        ao[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, odd)), xo, ao[r]);
+      }
+    }
+    for (int r = 0; r < R; r++) {
+      float s = hsum(_mm256_add_ps(ae[r], ao[r]));
+      for (long p = k16; p < k; p++) {
+        const uint32_t bits = static_cast<uint32_t>(w[r * k + p]) << 16;
+        float wv;
+        std::memcpy(&wv, &bits, 4);
+        s += x[p] * wv;
+      }
+      const float v = alpha * s;
+      C[j + r] = beta == 0.0f ? v : v + beta * C[j + r];
+    }
+  }
+  if (j < j1) gemv_rows_bf16<1>(j, j1, k, x, xq, W, C, alpha, beta);
+}
+
 template <int M, bool BF>
 SEAL_AVX2 void smallm_nb(long j0, long j1, long k, const float* as, const void* Bd, long ldb, float* C, long ldc,
                          float beta) {
@@ -1352,6 +1399,15 @@ inline void gemm_small_m(Isa isa, const AView& A, const BView& B, long n, long k
       copies_per_alignment(W, n, k, a, xbuf, slot, xqs, k512::deinterleave_x);
       parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
         k512::gemv_rows_bf16(j0, j1, k, a, xqs, W, c, alpha, beta);
+      });
+      return;
+    }
+    if (M == 1 && B.bf16 && isa == Isa::Avx2) {
+      const uint16_t* W = static_cast<const uint16_t*>(B.data);
+      float* xq = shared_scratch(2).get(static_cast<size_t>(round_up(k, 16)) + 16);
+      k256::deinterleave_x(a, k & ~15L, xq);
+      parallel_range(n, std::max<long>(64, 32768 / std::max<long>(k, 1)), [&](long j0, long j1, int) {
+        k256::gemv_rows_bf16<4>(j0, j1, k, a, xq, W, c, alpha, beta);
       });
       return;
     }
