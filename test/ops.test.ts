@@ -247,6 +247,29 @@ describe('ops: every native path vs the TypeScript twin', { skip: !native && 'na
     }
   });
 
+  test('rmsnorm backward: dw has the same bits on 1, 2 and 3 threads', { skip: !nativeKernels && 'native addon not built' }, () => {
+    // Full finetuning (pretraining) must reproduce on any thread count, not only SEAL_THREADS=1.
+    const native = nativeKernels!;
+    const before = native.threads();
+    const N = 2000, C = 64;
+    const x = randn(N * C, 11, 2), dy = randn(N * C, 12), w = randn(C, 13, 0.3).map((v) => v + 1);
+    const r = new Float32Array(N);
+    ts.rmsnormForward(N, C, 1e-6, x, w, new Float32Array(N * C), r);
+    try {
+      forEachNativePath((k, isa) => {
+        const dws = [1, 2, 3].map((threads) => {
+          native.setThreads(threads);
+          const dw = new Float32Array(C);
+          k.rmsnormBackward(N, C, x, w, r, dy, new Float32Array(N * C), dw);
+          return dw;
+        });
+        for (const dw of dws.slice(1)) assertClose(dw, dws[0]!, { what: `${isa} rmsnorm dw across thread counts`, atol: 0, rtol: 0 });
+      });
+    } finally {
+      native.setThreads(before);
+    }
+  });
+
   test('rope forward/inverse', () => {
     for (const N of Ns) {
       for (const H of [1, 3]) {

@@ -35,17 +35,18 @@ size_t checked_mul(Napi::Env env, const char* fn, long a, long b) {
 
 long rows_per_chunk(long row_len) { return std::max(1L, kMinWork / std::max(1L, row_len)); }
 
-// Splits [0, n) into at most 4·threads contiguous chunks of at least min_chunk, and runs
-// fn(task, begin, end) for each (the task index is stable, so per-task scratch is deterministic).
+// Splits [0, n) into at most max_chunks (default 4·threads) contiguous chunks of at least
+// min_chunk, and runs fn(task, begin, end) for each (the task index is stable, so per-task
+// scratch is deterministic; a fixed max_chunks makes it independent of the thread count too).
 struct Split {
   long per = 0;
   int count = 0;
 };
-Split split(long n, long min_chunk) {
+Split split(long n, long min_chunk, long max_chunks = 0) {
   Split s;
   if (n <= 0) return s;
   long chunks = (n + min_chunk - 1) / std::max(1L, min_chunk);
-  chunks = std::min<long>(chunks, 4L * pool().threads());
+  chunks = std::min<long>(chunks, max_chunks > 0 ? max_chunks : 4L * pool().threads());
   chunks = std::max(1L, chunks);
   s.per = (n + chunks - 1) / chunks;
   s.count = static_cast<int>((n + s.per - 1) / s.per);
@@ -147,9 +148,10 @@ Napi::Value RmsnormBackward(const Napi::CallbackInfo& info) {
   const float* wf = widen_weights(w, C, store);
   auto row = pick(ops::rms_bwd_row_512, ops::rms_bwd_row_256, ops::rms_bwd_row_1);
   auto dwrow = pick(ops::dw_row_512, ops::dw_row_256, ops::dw_row_1);
-  // One pass over the rows; each chunk of rows sums its dw into its own partial (race-free,
-  // deterministic for a given thread count), and the partials are added to dw in order.
-  Split s = split(N, rows_per_chunk(C));
+  // One pass over the rows; each chunk of rows sums its dw into its own partial (race-free), and
+  // the partials are added to dw in order. At most 4 chunks whatever the thread count (what one
+  // thread always used), so dw has the same bits on any number of threads.
+  Split s = split(N, rows_per_chunk(C), 4);
   std::vector<float> partial(dw ? static_cast<size_t>(s.count) * C : 0, 0.0f);
   run_split(N, s, [&](int task, long b, long e) {
     float* acc = dw ? partial.data() + static_cast<size_t>(task) * C : nullptr;
