@@ -26,8 +26,9 @@
 //     parallel over n: transB → dot products along k of M rows of A against R rows of B at a time;
 //     !transB → rank-8 updates of a C strip held in L1.
 //   * sgemv (m = 1): one row at a time (a single sequential stream), aligned loads after a masked
-//     head (AVX2: four rows at a time, the same even/odd split for bf16). bf16: one 64-byte load = 32 weights, split exactly into even (v << 16) and odd
-//     (v & 0xFFFF0000) fp32 values against a de-interleaved copy of x, plus software prefetch.
+//     head. bf16: one 64-byte load = 32 weights, split exactly into even (v << 16) and odd
+//     (v & 0xFFFF0000) fp32 values against a de-interleaved copy of x, plus software prefetch
+//     (AVX2: four rows at a time, 32-byte loads, the same even/odd split).
 // bf16 is always widened exactly (16-bit shift); AVX512_BF16 dot products are never used because
 // they would round x to bf16.
 #pragma once
