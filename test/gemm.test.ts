@@ -153,6 +153,8 @@ const NATIVE_SHAPES: Shape[] = [
   [13, 20, 2000], [50, 37, 3001],
   // packed A over 2 MB: AVX2 groups 4 column panels per unit (partial groups and panels at the ends).
   [200, 212, 2700],
+  // n ≤ 64 and m ≥ 32 (LoRA's products against the rank): the skinny path, A read in place on AVX2.
+  [100, 32, 1500], [777, 64, 260], [40, 1, 50],
 ];
 
 test('native gemm matches the TS twin on every dispatch path', { skip: !nativeKernels && 'native addon not built' }, () => {
@@ -216,7 +218,7 @@ test('native gemm gives the same bits on 1, 2 and 3 threads, call after call', {
   try {
     forEachNativePath((k, isa) => {
       for (const [transA, transB] of TRANSPOSES) {
-        for (const shape of [[13, 20, 2000], [50, 37, 3001], [40, 60, 5000], [300, 517, 129], [130, 31, 70], [5, 50, 100]] as Shape[]) {
+        for (const shape of [[13, 20, 2000], [50, 37, 3001], [40, 60, 5000], [300, 517, 129], [130, 31, 70], [777, 64, 260], [5, 50, 100]] as Shape[]) {
           const t = makeCase(transA, transB, shape, false, 1, 0, 77 + shape[2]);
           native.setThreads(1);
           const one = run(k, t);

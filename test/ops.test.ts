@@ -414,6 +414,33 @@ describe('ops: every native path vs the TypeScript twin', { skip: !native && 'na
     }
   });
 
+  test('add and scale: the same bits as the TS twin, in place too (bigger than one thread\'s share)', () => {
+    for (const n of [1, 7, 129, 896, 600_001]) {
+      const a = randn(n, n + 1), b = randn(n, n + 2, 1e-3);
+      const sum = new Float32Array(n), scaled = new Float32Array(n);
+      ts.add(n, a, b, sum);
+      ts.scale(n, a, 0.1, scaled);
+      // The TS twin's a[i] + b[i] and x[i]·fround(s) are rounded once to fp32: exact fp32 arithmetic.
+      assert.equal(sum[3 % n], Math.fround(a[3 % n]! + b[3 % n]!));
+      assert.equal(scaled[5 % n], Math.fround(a[5 % n]! * Math.fround(0.1)));
+      forEachNativePath((k, isa) => {
+        const got = new Float32Array(n);
+        k.add(n, a, b, got);
+        assert.deepEqual(got, sum, `${isa} add n=${n}`);
+        const inPlace = a.slice();
+        k.add(n, inPlace, b, inPlace);
+        assert.deepEqual(inPlace, sum, `${isa} add in place n=${n}`);
+        inPlace.set(a);
+        k.scale(n, inPlace, 0.1, inPlace);
+        assert.deepEqual(inPlace, scaled, `${isa} scale in place n=${n}`);
+      });
+    }
+    for (const k of [ts, nativeKernels!]) {
+      assert.throws(() => k.add(4, new Float32Array(4), new Float32Array(3), new Float32Array(4)), /add: b/);
+      assert.throws(() => k.scale(4, new Float32Array(4), 2, new Float32Array(5)), /scale: out/);
+    }
+  });
+
   test('1 thread and the full pool agree', () => {
     const k = nativeKernels!;
     const before = k.threads();

@@ -133,6 +133,12 @@ export interface Kernels {
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
   ): void;
 
+  /** out = a + b elementwise (fp32); out may be a or b (addGrad accumulates with out = a). */
+  add(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+
+  /** out = x · s elementwise (s rounded to fp32 first); out may be x. */
+  scale(n: number, x: Float32Array, s: number, out: Float32Array): void;
+
   /** Threads used by the native pool (the TS kernels use 1). */
   threads(): number;
   setThreads(n: number): void;

@@ -688,9 +688,12 @@ SEAL_AVX2 inline __m256i tail_mask(long n) {
 
 // alpha and beta come by pointer: held in registers through the k loop they would push an
 // accumulator out of the 16 ymm registers.
-template <int R, int NV>
+// Unpacked: A is read where it lies, element (i, p) at A[i·rs + p·cs] (the skinny path, where
+// packing A would cost as much as the arithmetic); packed: rs = 1, cs = MR.
+template <int R, int NV, bool Unpacked = false>
 SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restrict A, const float* __restrict B,
-                                                float* C, long ldc, const float* alpha_beta, long lastcols) {
+                                                float* C, long ldc, const float* alpha_beta, long lastcols,
+                                                long rs, long cs) {
   __m256 acc[R][NV];
 #pragma GCC unroll 6
   for (int i = 0; i < R; i++) {
@@ -706,7 +709,7 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
     for (int j = 0; j < NV; j++) b[j] = _mm256_load_ps(B + p * NR + 8 * j);
 #pragma GCC unroll 6
     for (int i = 0; i < R; i++) {
-      __m256 a = _mm256_broadcast_ss(A + p * MR + i);
+      __m256 a = _mm256_broadcast_ss(Unpacked ? A + i * rs + p * cs : A + p * MR + i);
 #pragma GCC unroll 2
       for (int j = 0; j < NV; j++) acc[i][j] = _mm256_fmadd_ps(a, b[j], acc[i][j]);
     }
@@ -732,11 +735,18 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
     }
   }
 }
-using Ukernel = void (*)(long, const float*, const float*, float*, long, const float*, long);
+using Ukernel = void (*)(long, const float*, const float*, float*, long, const float*, long, long, long);
 inline Ukernel kernel_for(int rows, int nv) {
   static const Ukernel tab[MR][2] = {{ukernel<1, 1>, ukernel<1, 2>}, {ukernel<2, 1>, ukernel<2, 2>},
                                      {ukernel<3, 1>, ukernel<3, 2>}, {ukernel<4, 1>, ukernel<4, 2>},
                                      {ukernel<5, 1>, ukernel<5, 2>}, {ukernel<6, 1>, ukernel<6, 2>}};
+  return tab[rows - 1][nv - 1];
+}
+inline Ukernel unpacked_kernel_for(int rows, int nv) {
+  static const Ukernel tab[MR][2] = {
+      {ukernel<1, 1, true>, ukernel<1, 2, true>}, {ukernel<2, 1, true>, ukernel<2, 2, true>},
+      {ukernel<3, 1, true>, ukernel<3, 2, true>}, {ukernel<4, 1, true>, ukernel<4, 2, true>},
+      {ukernel<5, 1, true>, ukernel<5, 2, true>}, {ukernel<6, 1, true>, ukernel<6, 2, true>}};
   return tab[rows - 1][nv - 1];
 }
 
@@ -1038,7 +1048,7 @@ inline void run_tile(Isa isa, long kc, const float* ap, const float* bp, float* 
   } else if (isa == Isa::Avx2) {
     int nv = (cols + 7) / 8;
     const float ab[2] = {alpha, beta};
-    k256::kernel_for(rows, nv)(kc, ap, bp, c, ldc, ab, cols - 8 * (nv - 1));
+    k256::kernel_for(rows, nv)(kc, ap, bp, c, ldc, ab, cols - 8 * (nv - 1), 1, k256::MR);
   } else {
     k1::ukernel(kc, ap, bp, c, ldc, alpha, beta, rows, cols);
   }
@@ -1201,6 +1211,71 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
         float v = beta == 0.0f ? 0.0f : beta * row[j];
         for (long r = 0; r < runs; r++) v += partials[r * mn + i * n + j];
         row[j] = v;
+      }
+    }
+  });
+}
+
+// Skinny C (n <= kSkinnyN, the LoRA products against the rank: x·Aᵀ, dy·B, dyᵀ·h): all of op(B)
+// (k × n, small) is packed once, then each unit of work is a few MR-row panels of C computed over
+// all of k (its A rows packed slice by slice), with the C tile in L1 throughout. One pool job per
+// call and no barrier per k slice; every row's sum runs over k in the same order whatever the
+// thread count.
+constexpr long kSkinnyN = 64;
+inline void gemm_skinny(Isa isa, const AView& A, const BView& B, long m, long n, long k, float alpha, float beta,
+                        float* c) {
+  const Blocking bl = blocking_for(isa);
+  const int threads = pool().threads();
+  const int MR = bl.mr, NR = bl.nr;
+  const long kc_nom = slice_length(k, bl);
+  const long kblocks = ceil_div(k, kc_nom);
+  const long npanels = ceil_div(n, NR);
+  const long slice_floats = npanels * NR * kc_nom;  // one packed k slice of B
+  float* bbuf = shared_scratch(0).get(static_cast<size_t>(slice_floats) * kblocks + 16);
+  const long apanels = ceil_div(m, MR);
+  const long per_unit = std::max<long>(1, std::min<long>(24, apanels / (threads * 4L)));  // MR panels per unit
+  const long units = ceil_div(apanels, per_unit);
+  std::atomic<long> b_next{0}, b_done{0}, next_unit{0};
+  static const bool unpacked_on = env_long("SEAL_GEMM_UNPACKED", 1) != 0;
+  const bool unpacked = isa == Isa::Avx2 && unpacked_on;
+  const long b_units = kblocks * npanels;
+  pool().parallel_for(threads, [&](int, int) {
+    for (long u; (u = b_next.fetch_add(1, std::memory_order_relaxed)) < b_units;) {
+      const long kb = u / npanels, q = u % npanels, pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
+      pack_b_panel(isa, B, pc, kc, q * NR, std::min<long>(NR, n - q * NR), bbuf + kb * slice_floats + q * NR * kc);
+      b_done.fetch_add(1, std::memory_order_release);
+    }
+    for (int spin = 0; b_done.load(std::memory_order_acquire) < b_units; spin++) {
+      if (spin < 4096) _mm_pause();
+      else std::this_thread::yield();
+    }
+    float* ap = thread_scratch().get(static_cast<size_t>(per_unit) * MR * kc_nom + 16);
+    for (long u; (u = next_unit.fetch_add(1, std::memory_order_relaxed)) < units;) {
+      const long i0 = u * per_unit * MR, rows = std::min(per_unit * MR, m - i0), panels = ceil_div(rows, MR);
+      for (long kb = 0; kb < kblocks; kb++) {
+        const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
+        const float beta_eff = kb == 0 ? beta : 1.0f;
+        const float* bs = bbuf + kb * slice_floats;
+        if (unpacked) {  // AVX2: A read in place
+          const long rs = A.trans ? 1 : A.ld, cs = A.trans ? A.ld : 1;
+          const float ab[2] = {alpha, beta_eff};
+          for (long a = 0; a < panels; a++) {
+            const int r = static_cast<int>(std::min<long>(MR, rows - a * MR));
+            const float* at = A.data + (i0 + a * MR) * rs + pc * cs;
+            for (long q = 0; q < npanels; q++) {
+              const int cols = static_cast<int>(std::min<long>(NR, n - q * NR)), nv = (cols + 7) / 8;
+              k256::unpacked_kernel_for(r, nv)(kc, at, bs + q * NR * kc, c + (i0 + a * MR) * n + q * NR, n, ab,
+                                               cols - 8 * (nv - 1), rs, cs);
+            }
+          }
+          continue;
+        }
+        for (long a = 0; a < panels; a++)
+          pack_a_panel(isa, A, i0 + a * MR, std::min<long>(MR, rows - a * MR), pc, kc, ap + a * MR * kc);
+        for (long a = 0; a < panels; a++)
+          for (long q = 0; q < npanels; q++)
+            run_tile(isa, kc, ap + a * MR * kc, bs + q * NR * kc, c + (i0 + a * MR) * n + q * NR, n, alpha, beta_eff,
+                     static_cast<int>(std::min<long>(MR, rows - a * MR)), static_cast<int>(std::min<long>(NR, n - q * NR)));
       }
     }
   });
@@ -1455,6 +1530,8 @@ inline void sgemm(bool transA, bool transB, long m, long n, long k, float alpha,
   const bool a_fits = static_cast<double>(m) * static_cast<double>(k) <= 16.0 * 1024 * 1024;
   static const long ksplit_ratio = env_long("SEAL_GEMM_KSPLIT", 16);
   // (The path never depends on the thread count, so neither do the results.)
+  static const bool skinny_on = env_long("SEAL_GEMM_SKINNY", 1) != 0;
+  if (skinny_on && n <= kSkinnyN && m >= 4 * kSmallM) return gemm_skinny(isa, A, B, m, n, k, alpha, beta, c);
   if (ksplit_ratio > 0 && k >= ksplit_ratio * std::max(m, n) && m * n <= (1L << 20))
     return gemm_ksplit(isa, A, B, m, n, k, alpha, beta, c);
   if (n >= m && a_fits) gemm_nsplit(isa, A, B, m, n, k, alpha, beta, c);

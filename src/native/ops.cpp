@@ -333,6 +333,29 @@ Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---------------------------------------------------------------- add
+
+Napi::Value Add(const Napi::CallbackInfo& info) {
+  long n = int_arg(info, 0, "add: n", 0);
+  const float* a = f32_arg(info, 1, "add: a", n);
+  const float* b = f32_arg(info, 2, "add: b", n);
+  float* out = f32_arg(info, 3, "add: out", n);
+  auto fn = pick(ops::add3_512, ops::add3_256, ops::add3_1);
+  // Memory-bound: two threads only pay off on big arrays.
+  parallel_rows(n, 1L << 18, [&](long b0, long e) { fn(e - b0, a + b0, b + b0, out + b0); });
+  return info.Env().Undefined();
+}
+
+Napi::Value Scale(const Napi::CallbackInfo& info) {
+  long n = int_arg(info, 0, "scale: n", 0);
+  const float* x = f32_arg(info, 1, "scale: x", n);
+  const float s = static_cast<float>(num_arg(info, 2, "scale: s"));
+  float* out = f32_arg(info, 3, "scale: out", n);
+  auto fn = pick(ops::scale_512, ops::scale_256, ops::scale_1);
+  parallel_rows(n, 1L << 18, [&](long b, long e) { fn(e - b, x + b, s, out + b); });
+  return info.Env().Undefined();
+}
+
 // ---------------------------------------------------------------- AdamW
 
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
@@ -378,6 +401,8 @@ void register_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("embeddingForward", Napi::Function::New(env, EmbeddingForward));
   exports.Set("embeddingBackward", Napi::Function::New(env, EmbeddingBackward));
   exports.Set("adamw", Napi::Function::New(env, AdamW));
+  exports.Set("add", Napi::Function::New(env, Add));
+  exports.Set("scale", Napi::Function::New(env, Scale));
 }
 
 }  // namespace seal

@@ -483,6 +483,40 @@ inline void add_1(long n, const float* src, float* dst) {
   for (long j = 0; j < n; ++j) dst[j] += src[j];
 }
 
+// out = a + b (out may alias a or b).
+SEAL_AVX512 inline void add3_512(long n, const float* a, const float* b, float* out) {
+  for (long j = 0; j < n; j += 16) {
+    __mmask16 k = n - j >= 16 ? (__mmask16)0xFFFF : tail16(n - j);
+    _mm512_mask_storeu_ps(out + j, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, a + j), _mm512_maskz_loadu_ps(k, b + j)));
+  }
+}
+SEAL_AVX2 inline void add3_256(long n, const float* a, const float* b, float* out) {
+  long j = 0;
+  for (; j + 8 <= n; j += 8) _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j)));
+  for (; j < n; ++j) out[j] = a[j] + b[j];
+}
+inline void add3_1(long n, const float* a, const float* b, float* out) {
+  for (long j = 0; j < n; ++j) out[j] = a[j] + b[j];
+}
+
+// out = x · s (out may alias x).
+SEAL_AVX512 inline void scale_512(long n, const float* x, float s, float* out) {
+  const __m512 vs = _mm512_set1_ps(s);
+  for (long j = 0; j < n; j += 16) {
+    __mmask16 k = n - j >= 16 ? (__mmask16)0xFFFF : tail16(n - j);
+    _mm512_mask_storeu_ps(out + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + j), vs));
+  }
+}
+SEAL_AVX2 inline void scale_256(long n, const float* x, float s, float* out) {
+  const __m256 vs = _mm256_set1_ps(s);
+  long j = 0;
+  for (; j + 8 <= n; j += 8) _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), vs));
+  for (; j < n; ++j) out[j] = x[j] * s;
+}
+inline void scale_1(long n, const float* x, float s, float* out) {
+  for (long j = 0; j < n; ++j) out[j] = x[j] * s;
+}
+
 // ---------------------------------------------------------------- AdamW (ranges)
 // Scalars arrive already rounded to fp32; the element-wise sequence mirrors torch's ops one by one
 // (as the TypeScript twin). The compiler may fuse a multiply and an add on the SIMD paths, which

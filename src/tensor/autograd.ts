@@ -4,6 +4,7 @@
 // nodes reachable from the loss, runs them newest first (creation order is a topological order,
 // like a tape), and frees them as it goes: saved activations and intermediate gradients are
 // dropped, so nothing outlives the step. A graph can be backpropagated once.
+import { kernels } from '../kernels/index.js';
 import { Tensor, formatShape } from './tensor.js';
 
 export interface GradNode {
@@ -75,7 +76,7 @@ export function addGrad(t: Tensor, g: Float32Array): void {
     t.grad = g;
     return;
   }
-  for (let i = 0; i < dst.length; i++) dst[i]! += g[i]!;
+  kernels.add(dst.length, dst, g, dst);
 }
 
 /**

@@ -26,7 +26,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const ad = f32('add', 'a', a);
   const bd = f32('add', 'b', b);
   const y = uninitialized(ad.length);
-  for (let i = 0; i < y.length; i++) y[i] = ad[i]! + bd[i]!;
+  kernels.add(y.length, ad, bd, y);
   return record('add', new Tensor(y, a.shape), [a, b], (dy) => {
     // Both receive dy unchanged: one may adopt dy itself, the other needs its own copy.
     if (b.requiresGrad) addGrad(b, a.requiresGrad ? dy.slice() : dy);
@@ -38,9 +38,9 @@ export function add(a: Tensor, b: Tensor): Tensor {
 export function scale(a: Tensor, s: number): Tensor {
   const ad = f32('scale', 'a', a);
   const y = uninitialized(ad.length);
-  for (let i = 0; i < y.length; i++) y[i] = ad[i]! * s;
+  kernels.scale(y.length, ad, s, y);
   return record('scale', new Tensor(y, a.shape), [a], (dy) => {
-    for (let i = 0; i < dy.length; i++) dy[i]! *= s;
+    kernels.scale(dy.length, dy, s, dy);
     addGrad(a, dy);
   });
 }

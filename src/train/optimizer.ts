@@ -87,12 +87,7 @@ export function clipGradNorm(params: Tensor[], maxNorm: number): number {
   if (maxNorm > 0 && Number.isFinite(norm)) {
     const coef = maxNorm / (norm + 1e-6);
     if (coef < 1) {
-      const c = Math.fround(coef);
-      for (const p of params) {
-        if (!p.grad) continue;
-        const g = p.grad;
-        for (let i = 0; i < g.length; i++) g[i] = g[i]! * c;
-      }
+      for (const p of params) if (p.grad) kernels.scale(p.grad.length, p.grad, coef, p.grad);
     }
   }
   return norm;

@@ -243,6 +243,23 @@ export function embeddingBackward(
   }
 }
 
+export function add(n: number, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  checkInt('add: n', n);
+  checkF32('add: a', a, n);
+  checkF32('add: b', b, n);
+  checkF32('add: out', out, n);
+  for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+}
+
+export function scale(n: number, x: Float32Array, s: number, out: Float32Array): void {
+  checkInt('scale: n', n);
+  checkF32('scale: x', x, n);
+  checkNum('scale: s', s);
+  checkF32('scale: out', out, n);
+  const c = f(s);
+  for (let i = 0; i < n; i++) out[i] = x[i]! * c;
+}
+
 export function adamw(
   n: number, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
   lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number,
