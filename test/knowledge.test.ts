@@ -14,6 +14,7 @@ import { readPassages, selectPassages } from '../src/tasks/knowledge/data.js';
 import { implicationsPrompt, qaPrompt, selfEditPrompt } from '../src/tasks/knowledge/prompts.js';
 import { loadKnowledgeConfig } from '../src/recipes/knowledge-config.js';
 import { loadKnowledgeData } from '../src/recipes/knowledge.js';
+import { KnowledgeTask } from '../src/tasks/knowledge/task.js';
 
 const bin = fileURLToPath(new URL('../../bin/seal.js', import.meta.url));
 const squad = fileURLToPath(new URL('../../../shared/data/squad/', import.meta.url));
@@ -223,6 +224,42 @@ test('task.rankBy answer-likelihood: ReST-EM keeps the self-edit whose gold answ
   // The table's rows are still graded answers: each the mean of its inner loops' rewards.
   const passageRow = entries.filter((e) => /^eval\/passage(-repeat\d+)?\//.test(e.key));
   assert.ok(Math.abs(summary.accuracy.passage - passageRow.reduce((a, e) => a + e.reward, 0) / passageRow.length) < 1e-12);
+});
+
+test('restem.rewardWithoutContext: ReST-EM scores a self-edit by training on it alone; the evaluation rows still add the passage', () => {
+  const { dir, config } = microSetup();
+  const withPassage = seal('knowledge', 'train', '--config', config('runs-with-passage'), '--json');
+  assert.equal(withPassage.status, 0, withPassage.stderr);
+  const cfg = join(dir, 'alone.yaml');
+  writeFileSync(cfg, readFileSync(config('runs-alone'), 'utf8').replace('keep: top1 }', 'keep: top1, rewardWithoutContext: true }'));
+  const alone = seal('knowledge', 'train', '--config', cfg, '--json');
+  assert.equal(alone.status, 0, alone.stderr);
+  const log = (out: string) => {
+    const runDir = JSON.parse(out.trim().split('\n').pop()!).runDir as string;
+    return new Map(readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((e) => [e.key, e]));
+  };
+  const [a, b] = [log(withPassage.stdout), log(alone.stdout)];
+  // Round 0: the same policy and seeds, so the same self-edits; the passage's tokens are gone.
+  const round0 = [...b.keys()].filter((k) => k.startsWith('round0/inner/'));
+  assert.equal(round0.length, 3 * 2);
+  for (const k of round0) {
+    assert.equal(b.get(k).selfEdit, a.get(k).selfEdit, k);
+    if (b.get(k).invalid) assert.equal(b.get(k).reward, 0, k);
+    else assert.ok(b.get(k).tokensTrained < a.get(k).tokensTrained, `${k}: ${b.get(k).tokensTrained} vs ${a.get(k).tokensTrained}`);
+  }
+  // Rows the round does not change train exactly as before.
+  for (const k of [...a.keys()].filter((k) => /^eval\/(passage|baseSelfEdits|teacherSelfEdits)\//.test(k))) {
+    assert.equal(b.get(k).tokensTrained, a.get(k).tokensTrained, k);
+    assert.equal(b.get(k).reward, a.get(k).reward, k);
+  }
+  // A self-edit with nothing in it has nothing to train on alone: unusable, reward 0.
+  const task = new KnowledgeTask({ promptKey: 'implications', splitNewlines: true, grader: 'exact', maxAnswerTokens: 8, answerStop: ['\n'] });
+  const passage = { id: 'p', title: 'T', context: 'The passage.', questions: [] };
+  const settings = { lr: 1e-3, epochs: 1, batchSize: 1, gradAccum: 1, rank: 4, alpha: 8, dropout: 0, targets: ['q_proj'], completionOnly: false };
+  assert.deepEqual(task.plan(passage, 'A is B.', settings), { ok: true, rows: [{ text: 'T\nA is B.' }, { text: 'T\nThe passage.' }], settings });
+  const aloneSettings = { ...settings, selfEditOnly: true };
+  assert.deepEqual(task.plan(passage, 'A is B.', aloneSettings), { ok: true, rows: [{ text: 'T\nA is B.' }], settings: aloneSettings });
+  assert.equal(task.plan(passage, '  ', aloneSettings).ok, false);
 });
 
 test('kill -9 at any moment, then the same command: resumes without redoing or losing an inner loop', async () => {

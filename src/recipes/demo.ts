@@ -37,7 +37,7 @@ export function demoConfig(options: DemoOptions = {}): KnowledgeConfig {
     inner: { ...KNOWLEDGE_DEFAULTS.inner, rank: 16, alpha: 32, lr: 3e-3, epochs: 8, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
     // The same self-edit trained again with another seed scores differently (per-passage sd 0.14 on
     // the teacher's self-edits): a reward is the mean of the paper's 3 inner loops.
-    restem: { rounds: 2, samplesPerContext: quick ? 3 : 5, evalRepeats: quick ? 1 : 3, keep: 'beat-baseline', margin: 0, disjointRounds: true },
+    restem: { rounds: 2, samplesPerContext: quick ? 3 : 5, evalRepeats: quick ? 1 : 3, keep: 'beat-baseline', margin: 0, disjointRounds: true, rewardWithoutContext: false },
     sft: { ...KNOWLEDGE_DEFAULTS.sft, rank: 16, alpha: 32, lr: 1e-3, epochs: 2, gradAccum: 4 },
     teacher: { kind: 'rule', path: '', model: '' },
     // Most of a self-edit row's seed-to-seed spread is which self-edit was sampled: 3 per passage.

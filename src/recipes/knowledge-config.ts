@@ -48,7 +48,7 @@ export const KNOWLEDGE_DEFAULTS = {
    * disjointRounds: every round draws its own data.trainPassages passages, none seen by an earlier
    * round (the paper's round 2 used iter1_train.json: 50 passages disjoint from round 1's).
    */
-  restem: { rounds: 2, samplesPerContext: 5, evalRepeats: 3, keep: 'beat-baseline', margin: 0, disjointRounds: true },
+  restem: { rounds: 2, samplesPerContext: 5, evalRepeats: 3, keep: 'beat-baseline', margin: 0, disjointRounds: true, rewardWithoutContext: false },
   sft: {
     rank: 64, alpha: 128, dropout: 0, targets: [...LORA_TARGETS] as string[], lr: 3e-4, epochs: 2, batchSize: 1,
     // The paper's effective batch: 1 per device × 5 accumulation × 2 processes.

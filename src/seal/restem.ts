@@ -33,6 +33,12 @@ export interface RestEmConfig {
   /** 'beat-baseline' keeps the best self-edit only if it beats the no-update reward by > margin; 'top1' always keeps it (official code). */
   keep: 'beat-baseline' | 'top1';
   margin: number;
+  /**
+   * Score self-edits by an inner loop on the self-edit alone (the paper's trains on the context
+   * too). A small model's reward on passage + self-edit is mostly the passage's and the inner
+   * loop's noise; alone, a self-edit is scored by what it teaches. Evaluation is unchanged.
+   */
+  rewardWithoutContext?: boolean;
   sampling: SamplingConfig;
   inner: InnerTrainSettings;
   sft: SftConfig;
@@ -187,7 +193,8 @@ export async function restEmRound<C>(
     const jobs = samples!.flatMap((sample, j) => Array.from({ length: cfg.evalRepeats }, (_, e) => ({
       key: `${prefix}/inner/${id}/${j}/${e}`, context, selfEdit: sample.text, tokensGenerated: sample.tokens,
     })));
-    const entries = await loggedInnerLoops(run, jobs, policy, task, cfg.inner, cfg.seed, pool, (entry) => {
+    const inner = cfg.rewardWithoutContext ? { ...cfg.inner, selfEditOnly: true } : cfg.inner;
+    const entries = await loggedInnerLoops(run, jobs, policy, task, inner, cfg.seed, pool, (entry) => {
       rewardSum += entry.reward;
       done++;
       progress?.({ phase: `round ${round + 1}`, done, total, meanReward: rewardSum / done });

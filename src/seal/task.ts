@@ -26,6 +26,11 @@ export interface InnerTrainSettings {
   schedule?: ScheduleName;
   /** Warmup optimizer steps (HF `warmup_steps`); default 0. */
   warmup?: number;
+  /**
+   * Train on the self-edit's own rows only, without what the task adds from the context (the
+   * knowledge task appends the passage): set for ReST-EM's reward when restem.rewardWithoutContext.
+   */
+  selfEditOnly?: boolean;
 }
 
 /** What a self-edit turns into: training rows and settings, or a reason it is unusable. */

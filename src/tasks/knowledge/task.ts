@@ -58,6 +58,9 @@ export class KnowledgeTask implements SealTask<Passage> {
     // The self-qa prompt ends inside "Question 1: ", so its completion continues that line.
     const text = this.options.promptKey === 'self-qa' && selfEdit.trim() ? `Question 1: ${selfEdit}` : selfEdit;
     const sequences = buildTrainSequences(text, p.context, p.title, this.options.splitNewlines);
+    // The passage is always the last sequence.
+    if (defaults.selfEditOnly) sequences.pop();
+    if (!sequences.length) return { ok: false, reason: 'empty self-edit (nothing to train on without the passage)' };
     return { ok: true, rows: sequences.map((s) => ({ text: s })), settings: defaults };
   }
 
