@@ -19,6 +19,8 @@
 //       scalar:  4×16 plain C++
 //     Edge tiles use microkernels specialised for the exact row count and vector count (masked
 //     last vector), so there is no copy-out tile. Packing buffers are grow-only and reused.
+//   * Skinny C, n ≤ 64 and m ≥ 32 (LoRA's products against the rank): op(B) packed whole, units of
+//     MR-row panels over all of k; AVX2 reads A in place (packing it would cost as much as the math).
 //   * k split, k ≥ 16·max(m, n) (the LM head's backward): runs of k slices sum into fixed partials.
 //     No path, split or sum order depends on the thread count or on the schedule, so results are
 //     the same bits on any number of threads.
@@ -1064,7 +1066,8 @@ inline void scale_c(long m, long n, float beta, float* c) {
   });
 }
 
-// Tuning/testing knobs (read once): SEAL_GEMM_KC, SEAL_GEMM_NC, SEAL_GEMM_GROUP override the blocking.
+// Tuning/testing knobs (read once): SEAL_GEMM_KC, SEAL_GEMM_NC, SEAL_GEMM_GROUP override the blocking;
+// SEAL_GEMM_SKINNY=0 turns the skinny path off, SEAL_GEMM_UNPACKED=0 makes it pack A on AVX2 too.
 inline long env_long(const char* name, long dflt) {
   const char* v = std::getenv(name);
   return v && *v ? std::atol(v) : dflt;
@@ -1097,6 +1100,15 @@ struct alignas(64) StealRange {
 inline StealRange* steal_ranges(long count) {
   static StealRange ranges[512];
   return count <= 512 ? ranges : nullptr;
+}
+
+// Waits (spinning, then yielding) until a counter that other threads of the same pool job
+// advance reaches target: the packing shared by the job is done.
+inline void spin_until(const std::atomic<long>& done, long target) {
+  for (int spin = 0; done.load(std::memory_order_acquire) < target; spin++) {
+    if (spin < 4096) _mm_pause();
+    else std::this_thread::yield();
+  }
 }
 
 // Column split: all of op(A) is packed once (every k slice) into a shared buffer, then each unit
@@ -1137,10 +1149,7 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
       }
       a_done.fetch_add(u1 - u0, std::memory_order_release);
     }
-    for (int spin = 0; a_done.load(std::memory_order_acquire) < a_units; spin++) {
-      if (spin < 4096) _mm_pause();
-      else std::this_thread::yield();
-    }
+    spin_until(a_done, a_units);
     float* bp = thread_scratch().get(static_cast<size_t>(W) * kc_nom + 16);
     auto unit = [&](long r, long u) {
       const long j0 = range_begin(r) + u * W;
@@ -1245,10 +1254,7 @@ inline void gemm_skinny(Isa isa, const AView& A, const BView& B, long m, long n,
       pack_b_panel(isa, B, pc, kc, q * NR, std::min<long>(NR, n - q * NR), bbuf + kb * slice_floats + q * NR * kc);
       b_done.fetch_add(1, std::memory_order_release);
     }
-    for (int spin = 0; b_done.load(std::memory_order_acquire) < b_units; spin++) {
-      if (spin < 4096) _mm_pause();
-      else std::this_thread::yield();
-    }
+    spin_until(b_done, b_units);
     float* ap = thread_scratch().get(static_cast<size_t>(per_unit) * MR * kc_nom + 16);
     for (long u; (u = next_unit.fetch_add(1, std::memory_order_relaxed)) < units;) {
       const long i0 = u * per_unit * MR, rows = std::min(per_unit * MR, m - i0), panels = ceil_div(rows, MR);

@@ -328,7 +328,10 @@ Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
   long min_blocks = std::max(1L, kMinWork / std::max(1L, N * 16));
   parallel_rows(blocks, min_blocks, [&](long b, long e) {
     long c0 = b * 16, c1 = std::min(C, e * 16);
-    for (long i = 0; i < N; ++i) add(c1 - c0, dout + i * C + c0, dtable + static_cast<long>(ids[i]) * C + c0);
+    for (long i = 0; i < N; ++i) {
+      float* row = dtable + static_cast<long>(ids[i]) * C + c0;
+      add(c1 - c0, row, dout + i * C + c0, row);
+    }
   });
   return env.Undefined();
 }
@@ -340,7 +343,7 @@ Napi::Value Add(const Napi::CallbackInfo& info) {
   const float* a = f32_arg(info, 1, "add: a", n);
   const float* b = f32_arg(info, 2, "add: b", n);
   float* out = f32_arg(info, 3, "add: out", n);
-  auto fn = pick(ops::add3_512, ops::add3_256, ops::add3_1);
+  auto fn = pick(ops::add_512, ops::add_256, ops::add_1);
   // Memory-bound: two threads only pay off on big arrays.
   parallel_rows(n, 1L << 18, [&](long b0, long e) { fn(e - b0, a + b0, b + b0, out + b0); });
   return info.Env().Undefined();

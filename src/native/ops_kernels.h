@@ -467,35 +467,19 @@ SEAL_AVX2 inline void widen_256(long n, const uint16_t* src, float* dst) {
   for (; j < n; ++j) dst[j] = bf16_to_f32(src[j]);
 }
 
-SEAL_AVX512 inline void add_512(long n, const float* src, float* dst) {
-  for (long j = 0; j < n; j += 16) {
-    __mmask16 k = n - j >= 16 ? (__mmask16)0xFFFF : tail16(n - j);
-    _mm512_mask_storeu_ps(dst + j, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, dst + j), _mm512_maskz_loadu_ps(k, src + j)));
-  }
-}
-SEAL_AVX2 inline void add_256(long n, const float* src, float* dst) {
-  long j = 0;
-  for (; j + 8 <= n; j += 8)
-    _mm256_storeu_ps(dst + j, _mm256_add_ps(_mm256_loadu_ps(dst + j), _mm256_loadu_ps(src + j)));
-  for (; j < n; ++j) dst[j] += src[j];
-}
-inline void add_1(long n, const float* src, float* dst) {
-  for (long j = 0; j < n; ++j) dst[j] += src[j];
-}
-
 // out = a + b (out may alias a or b).
-SEAL_AVX512 inline void add3_512(long n, const float* a, const float* b, float* out) {
+SEAL_AVX512 inline void add_512(long n, const float* a, const float* b, float* out) {
   for (long j = 0; j < n; j += 16) {
     __mmask16 k = n - j >= 16 ? (__mmask16)0xFFFF : tail16(n - j);
     _mm512_mask_storeu_ps(out + j, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, a + j), _mm512_maskz_loadu_ps(k, b + j)));
   }
 }
-SEAL_AVX2 inline void add3_256(long n, const float* a, const float* b, float* out) {
+SEAL_AVX2 inline void add_256(long n, const float* a, const float* b, float* out) {
   long j = 0;
   for (; j + 8 <= n; j += 8) _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j)));
   for (; j < n; ++j) out[j] = a[j] + b[j];
 }
-inline void add3_1(long n, const float* a, const float* b, float* out) {
+inline void add_1(long n, const float* a, const float* b, float* out) {
   for (long j = 0; j < n; ++j) out[j] = a[j] + b[j];
 }
 
