@@ -190,6 +190,27 @@ test('kill -9 at any moment, then the same command: resumes without redoing or l
   assert.deepEqual(s.tasks, expected.tasks);
 });
 
+test('TTT on worker processes (--workers 2) logs exactly what one process computes, and the same summary', () => {
+  // Workers run one thread each, so the in-process run does too: the same arithmetic, bit for bit.
+  const one = spawnSync(process.execPath, [bin, 'arc', 'train', '--config', configFile('one-thread'), '--json'], {
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, SEAL_THREADS: '1' },
+  });
+  assert.equal(one.status, 0, one.stderr);
+  const pooled = seal('arc', 'train', '--config', configFile('pooled'), '--workers', '2', '--json');
+  assert.equal(pooled.status, 0, pooled.stderr);
+  const [a, b] = [lastJson(one.stdout), lastJson(pooled.stdout)];
+  assert.notEqual(a.runDir, b.runDir);
+  const byKey = (dir: string) => new Map(logEntries(dir).map((e) => [e.key, e]));
+  const [ea, eb] = [byKey(a.runDir), byKey(b.runDir)];
+  assert.deepEqual([...eb.keys()].sort(), [...EXPECTED_KEYS].sort());
+  for (const [key, e] of ea) {
+    for (const field of ['reward', 'finalLoss', 'trainSteps', 'selfEdit', 'details']) assert.deepEqual(eb.get(key)![field], e[field], `${key}: ${field}`);
+  }
+  assert.deepEqual(b.successRate, a.successRate);
+  assert.deepEqual(b.tasks, a.tasks);
+  assert.deepEqual(b.trainTasks, a.trainTasks);
+});
+
 test('a ReST-EM round keeps every successful self-edit (not one per task) and clones them into the checkpoint', async () => {
   const cfg = loadArcConfig(configFile('round'));
   const data = await loadArcData(cfg);

@@ -3,17 +3,18 @@ import { loadArcConfig } from '../recipes/arc-config.js';
 import { runArc, type ArcSummary } from '../recipes/arc.js';
 import { parse, UsageError } from './args.js';
 
-const USAGE = 'usage: seal arc <train|eval> --config FILE [--model DIR] [--seed S] [--fresh] [--json]';
+const USAGE = 'usage: seal arc <train|eval> --config FILE [--model DIR] [--seed S] [--workers N] [--fresh] [--json]';
 
 export async function arcCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    config: { type: 'string' }, model: { type: 'string' }, seed: { type: 'string' }, fresh: { type: 'boolean' }, json: { type: 'boolean' },
+    config: { type: 'string' }, model: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, fresh: { type: 'boolean' }, json: { type: 'boolean' },
   }, USAGE);
   const mode = positionals[0];
   if ((mode !== 'train' && mode !== 'eval') || positionals.length !== 1) throw new UsageError(USAGE);
   const overrides: Record<string, unknown> = {};
   if (values.model) overrides.model = values.model;
   if (values.seed !== undefined) overrides.seed = Number(values.seed);
+  if (values.workers !== undefined) overrides.workers = Number(values.workers);
   const summary = await runArc(mode, loadArcConfig(values.config ?? null, overrides), { fresh: values.fresh });
   if (values.json) console.log(JSON.stringify(summary));
   else printSummary(summary);

@@ -260,7 +260,7 @@ appear here; in families with at least ${arc.disjointRuleMinimum} rules (the col
 rules of their own (${Math.round(100 * arc.heldOutRuleFraction)}% each), the small families (symmetries, gravity directions, ...) share
 rules across splits but not grids.
 
-Two kinds of documents (corpus seed ${c.seed}):
+${c.copyDrills > 0 ? 'Three' : 'Two'} kinds of documents (corpus seed ${c.seed}):
 - *problems*, ${c.problemsPerTask} per task: the ARC test-time-training text of spec arc.md §2.1 — instruction,
   grid sentence, demonstrations as \`<input> -> <output>#\`, the query grid as the user turn, the answer grid +
   \`#\` as the assistant turn — exactly as \`src/tasks/arc\` renders TTT examples and inference queries
@@ -270,7 +270,11 @@ Two kinds of documents (corpus seed ${c.seed}):
   configuration drawn uniformly at random — each augmentation flag true or false, either strategy,
   learning rate in {${space.learningRates.join(', ')}}, epochs in {${space.epochs.join(', ')}} — as JSON laid out like
   the prompt's example. The random choices carry no information about what works: that is what SEAL's
-  ReST-EM rounds have to learn.
+  ReST-EM rounds have to learn.${c.copyDrills > 0 ? `
+- *copy drills*, ${c.copyDrills}: identity tasks on random grids of sides ${c.copyDrillSides[0]}-${c.copyDrillSides[1]} (${c.copyDrillFormat === 'problem'
+    ? 'each the full TTT text of a problem whose answer is its query grid'
+    : '2-3 bare \`<grid> -> <grid>#\` lines'}): they teach nothing about any rule, only to read a
+  cell of the query back at its place in the answer, which colour maps and moves are built on.` : ''}
 
 ${corpusAndTraining(p, r)}
 

@@ -27,6 +27,11 @@ export const ARC_DEFAULTS = {
   model: '',
   runsDir: 'runs',
   seed: 0,
+  /**
+   * TTT runs side by side in this many worker processes, each holding a copy of the model (0 = one
+   * per core; 1 = all in this process). For small models on several cores: the demo uses one per core.
+   */
+  workers: 1,
   data: {
     /** Directory of the named sets ('' = shared/data/arc). */
     dir: '',
@@ -100,6 +105,7 @@ const SCHEDULES: readonly ScheduleName[] = ['constant', 'linear', 'cosine'];
 
 const RULES: Record<string, FieldRule> = {
   seed: int(0),
+  workers: int(0),
   'data.trainSet': { oneOf: Object.keys(ARC_FILES) },
   'data.evalSet': { oneOf: Object.keys(ARC_FILES) },
   'data.synthetic': { nullable: true },

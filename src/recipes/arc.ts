@@ -3,12 +3,14 @@
 // grid of configurations), run ReST-EM rounds (k self-edits per training task, every successful
 // one kept, behaviour cloning of the policy) and evaluate SEAL after each, in one run directory
 // that survives a kill at any moment.
+import { availableParallelism } from 'node:os';
 import { loadModel, type LoadedModel } from '../model/load.js';
 import { saveModel } from '../model/save.js';
 import type { Tokenizer } from '../model/tokenizer.js';
+import { InnerLoopPool } from '../seal/pool.js';
 import { RunDir, computeTotals } from '../seal/run.js';
 import {
-  loggedBaseline, loggedInnerLoop, loggedSamples, policyForRound, sftAndMerge, unitSeed, type InnerLogEntry, type SftConfig,
+  loggedBaseline, loggedInnerLoops, loggedSamples, policyForRound, sftAndMerge, unitSeed, type InnerLogEntry, type SftConfig,
 } from '../seal/restem.js';
 import type { InnerTrainSettings, SealTask } from '../seal/task.js';
 import { AUGMENTER_GROUP_NAMES, type AugmenterGroupName } from '../tasks/arc/augment.js';
@@ -80,6 +82,19 @@ export function makeArcTask(cfg: ArcConfig, tokenizer: Tokenizer): ArcTask {
     tokenizer, maxTokens: t.maxTokens, maxTttExamples: t.maxTttExamples, maxSteps: t.maxSteps, tttSeed: t.tttSeed, querySeed: t.querySeed,
     maxAnswerTokens: t.maxAnswerTokens || undefined, answerStop: t.answerStop.length ? [...t.answerStop] : undefined,
   });
+}
+
+/** Rebuilds the ARC task in an inner-loop worker (pool.ts) from the config's task field. */
+export function arcTaskForWorker(options: Pick<ArcConfig, 'task'>, base: LoadedModel): ArcTask {
+  if (!base.tokenizer) throw new Error(`${base.dir}: ARC needs the model's tokenizer (no tokenizer.json)`);
+  return makeArcTask({ task: options.task } as ArcConfig, base.tokenizer);
+}
+
+/** A pool of cfg.workers TTT workers holding the model in `modelDir` (0 = one per core), or none when that is 1. */
+export function tttPool(cfg: ArcConfig, modelDir: string): InnerLoopPool | undefined {
+  const size = cfg.workers === 0 ? availableParallelism() : cfg.workers;
+  if (size <= 1) return undefined;
+  return new InnerLoopPool(size, modelDir, { module: import.meta.url, name: 'arcTaskForWorker', options: { task: cfg.task } });
 }
 
 export function tttDefaults(cfg: ArcConfig): InnerTrainSettings {
@@ -165,24 +180,23 @@ interface TrialKeys {
  */
 async function selfEditTrials(
   run: RunDir, keys: TrialKeys, model: LoadedModel, task: SealTask<ArcContext>, contexts: readonly ArcContext[], k: number,
-  cfg: ArcConfig, label: string,
+  cfg: ArcConfig, label: string, pool?: InnerLoopPool,
 ): Promise<SelfEditOutcome[][]> {
   const bar = new Progress(label, contexts.length * k);
   const t0 = performance.now();
   const all: SelfEditOutcome[][] = [];
   let successes = 0;
+  let done = 0;
   for (const c of contexts) {
     const [samples] = await loggedSamples(run, keys.samples(c.id), model, task, [c], k, cfg.sampling, cfg.seed);
-    const row: SelfEditOutcome[] = [];
-    for (let j = 0; j < k; j++) {
-      const s = samples![j]!;
-      const o = outcomeOf(await loggedInnerLoop(run, keys.inner(c.id, j), model, task, c, s.text, tttDefaults(cfg), cfg.seed, s.tokens));
-      row.push(o);
-      if (o.success) successes++;
-      const done = all.length * k + j + 1;
-      bar.update(done, `solved ${successes}/${done}`, (performance.now() - t0) / 1000);
-    }
-    all.push(row);
+    // A context's k TTT runs go side by side when there is a pool; each is logged under its own
+    // key with its own seed, so the entries are the same either way.
+    const jobs = samples!.map((s, j) => ({ key: keys.inner(c.id, j), context: c, selfEdit: s.text, tokensGenerated: s.tokens }));
+    const entries = await loggedInnerLoops(run, jobs, model, task, tttDefaults(cfg), cfg.seed, pool, (entry) => {
+      if (entry.reward >= 1) successes++;
+      bar.update(++done, `solved ${successes}/${done}`, (performance.now() - t0) / 1000);
+    });
+    all.push(entries.map(outcomeOf));
   }
   bar.done();
   return all;
@@ -203,10 +217,11 @@ export interface RoundReport extends TrialStats {
  */
 export async function arcRestEmRound(
   run: RunDir, round: number, policy: LoadedModel, task: SealTask<ArcContext>, contexts: readonly ArcContext[], cfg: ArcConfig,
+  pool?: InnerLoopPool,
 ): Promise<{ report: RoundReport; outcomes: SelfEditOutcome[][] }> {
   const outcomes = await selfEditTrials(run, {
     samples: (id) => `round${round}/samples/${id}`, inner: (id, j) => `round${round}/inner/${id}/${j}`,
-  }, policy, task, contexts, cfg.restem.samplesPerContext, cfg, `ReST-EM round ${round + 1}`);
+  }, policy, task, contexts, cfg.restem.samplesPerContext, cfg, `ReST-EM round ${round + 1}`, pool);
   const kept = contexts.flatMap((c, i) => outcomes[i]!
     .filter((o) => o.success && o.selfEdit.trim() !== '')
     .map((o) => ({ context: c.id, prompt: task.selfEditPrompt(c), completion: o.selfEdit.trim() })));
@@ -297,60 +312,75 @@ export async function runArc(mode: 'train' | 'eval', cfg: ArcConfig, options: { 
     summary.counts.icl = { trials: data.eval.length, successes: solved, unusable: 0 };
   }
 
-  if (conditions.has('tttUntrainedPolicy')) {
-    const outcomes = await selfEditTrials(run, evalKeys('baseSelfEdits', 0), base, task, data.eval, kEval, cfg, 'TTT, untrained policy');
-    outcomes.forEach((row, i) => { summary.tasks[i]!.tttUntrainedPolicy = row; });
-    const stats = trialStats(outcomes.flat());
-    summary.successRate.tttUntrainedPolicy = stats.successRate;
-    summary.formatFailureRate.tttUntrainedPolicy = stats.formatFailureRate;
-    summary.counts.tttUntrainedPolicy = countOf(stats);
-  }
+  // TTT runs side by side on worker processes (cfg.workers), each holding the model TTT starts from.
+  let pool = tttPool(cfg, modelDir);
+  try {
+    if (conditions.has('tttUntrainedPolicy')) {
+      const outcomes = await selfEditTrials(run, evalKeys('baseSelfEdits', 0), base, task, data.eval, kEval, cfg, 'TTT, untrained policy', pool);
+      outcomes.forEach((row, i) => { summary.tasks[i]!.tttUntrainedPolicy = row; });
+      const stats = trialStats(outcomes.flat());
+      summary.successRate.tttUntrainedPolicy = stats.successRate;
+      summary.formatFailureRate.tttUntrainedPolicy = stats.formatFailureRate;
+      summary.counts.tttUntrainedPolicy = countOf(stats);
+    }
 
-  if (conditions.has('oracle')) {
-    const configs = oracleConfigs(cfg.oracle);
-    summary.oracleConfigurations = configs.length;
-    const bar = new Progress('oracle TTT', data.eval.length * configs.length);
-    const t0 = performance.now();
-    let solved = 0;
-    for (const [i, c] of data.eval.entries()) {
-      const tried: SelfEditOutcome[] = [];
+    if (conditions.has('oracle')) {
+      const configs = oracleConfigs(cfg.oracle);
+      summary.oracleConfigurations = configs.length;
+      const bar = new Progress('oracle TTT', data.eval.length * configs.length);
+      const t0 = performance.now();
+      // Configuration n of every task still open, one wave per n (the waves' jobs go side by side on
+      // the pool): each task tries the same configurations in the same order as one by one would.
+      const tried: SelfEditOutcome[][] = data.eval.map(() => []);
+      let done = 0;
       for (const [n, config] of configs.entries()) {
-        const entry = await loggedInnerLoop(run, `eval/oracle/${c.id}/${n}`, base, task, c, selfEditText(config), tttDefaults(cfg), cfg.seed);
-        tried.push(outcomeOf(entry));
-        bar.update(i * configs.length + n + 1, `tasks solved ${solved}/${i}`, (performance.now() - t0) / 1000);
-        if (entry.reward >= 1 && cfg.oracle.stopAtFirstSuccess) break;
+        const open = data.eval.filter((_, i) => !(cfg.oracle.stopAtFirstSuccess && tried[i]!.some((o) => o.success)));
+        done += data.eval.length - open.length;
+        const jobs = open.map((c) => ({ key: `eval/oracle/${c.id}/${n}`, context: c, selfEdit: selfEditText(config) }));
+        const entries = await loggedInnerLoops(run, jobs, base, task, tttDefaults(cfg), cfg.seed, pool, () => {
+          const solvedNow = tried.filter((row) => row.some((o) => o.success)).length;
+          bar.update(++done, `tasks solved ${solvedNow}/${data.eval.length}`, (performance.now() - t0) / 1000);
+        });
+        entries.forEach((entry, j) => tried[data.eval.indexOf(open[j]!)]!.push(outcomeOf(entry)));
       }
-      const success = tried.some((o) => o.success);
-      if (success) solved++;
-      summary.tasks[i]!.oracle = { success, tried };
-    }
-    bar.done();
-    summary.successRate.oracle = solved / Math.max(1, data.eval.length);
-    summary.counts.oracle = { trials: data.eval.length, successes: solved, unusable: 0 };
-  }
-
-  if (mode === 'train' && conditions.has('seal')) {
-    // Runs after every baseline: the first round's behaviour cloning changes `base` in place.
-    summary.trainTasks = data.train.map((c) => ({ id: c.id, train: c.train, test: c.test, successes: [], trials: [] }));
-    let policy = base;
-    for (let r = 0; r < cfg.restem.rounds; r++) {
-      const { report, outcomes } = await arcRestEmRound(run, r, policy, task, data.train, cfg);
-      summary.rounds.push(report);
-      summary.formatFailureRate.training.push(report.formatFailureRate);
-      outcomes.forEach((row, i) => {
-        summary.trainTasks[i]!.successes.push(row.filter((o) => o.success).length);
-        summary.trainTasks[i]!.trials.push(row.length);
+      let solved = 0;
+      tried.forEach((row, i) => {
+        const success = row.some((o) => o.success);
+        if (success) solved++;
+        summary.tasks[i]!.oracle = { success, tried: row };
       });
-      policy = policyForRound(run, modelDir, r + 1);
-      const sealOutcomes = await selfEditTrials(run, evalKeys(`seal-r${r + 1}`, r + 1), policy, task, data.eval, kEval, cfg, `SEAL round ${r + 1}`);
-      sealOutcomes.forEach((row, i) => summary.tasks[i]!.seal.push(row));
-      const stats = trialStats(sealOutcomes.flat());
-      summary.successRate.seal.push(stats.successRate);
-      summary.formatFailureRate.seal.push(stats.formatFailureRate);
-      summary.counts.seal.push(countOf(stats));
+      bar.done();
+      summary.successRate.oracle = solved / Math.max(1, data.eval.length);
+      summary.counts.oracle = { trials: data.eval.length, successes: solved, unusable: 0 };
     }
-  }
 
+    if (mode === 'train' && conditions.has('seal')) {
+      // Runs after every baseline: the first round's behaviour cloning changes `base` in place.
+      summary.trainTasks = data.train.map((c) => ({ id: c.id, train: c.train, test: c.test, successes: [], trials: [] }));
+      let policy = base;
+      for (let r = 0; r < cfg.restem.rounds; r++) {
+        const { report, outcomes } = await arcRestEmRound(run, r, policy, task, data.train, cfg, pool);
+        summary.rounds.push(report);
+        summary.formatFailureRate.training.push(report.formatFailureRate);
+        outcomes.forEach((row, i) => {
+          summary.trainTasks[i]!.successes.push(row.filter((o) => o.success).length);
+          summary.trainTasks[i]!.trials.push(row.length);
+        });
+        policy = policyForRound(run, modelDir, r + 1);
+        pool?.close();
+        pool = tttPool(cfg, run.path(`checkpoints/round-${r + 1}`));
+        const sealOutcomes = await selfEditTrials(run, evalKeys(`seal-r${r + 1}`, r + 1), policy, task, data.eval, kEval, cfg, `SEAL round ${r + 1}`, pool);
+        sealOutcomes.forEach((row, i) => summary.tasks[i]!.seal.push(row));
+        const stats = trialStats(sealOutcomes.flat());
+        summary.successRate.seal.push(stats.successRate);
+        summary.formatFailureRate.seal.push(stats.formatFailureRate);
+        summary.counts.seal.push(countOf(stats));
+      }
+    }
+
+  } finally {
+    pool?.close();
+  }
   summary.compute = computeTotals(run.entries());
   summary.seconds = (performance.now() - start) / 1000;
   run.writeJson('summary.json', summary);

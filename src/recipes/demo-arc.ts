@@ -78,6 +78,8 @@ export function arcDemoConfig(
     model: options.model,
     runsDir: options.runsDir,
     seed: options.seed,
+    // One TTT worker per core: a ~1M-parameter model's steps gain little from a second thread.
+    workers: 0,
     data: {
       ...ARC_DEFAULTS.data, evalIds: [],
       synthetic: { ...options.miniArc, pick: { seed: options.seed, train: s.trainTasks, eval: s.evalTasks } },
