@@ -3,11 +3,10 @@
 // grid of configurations), run ReST-EM rounds (k self-edits per training task, every successful
 // one kept, behaviour cloning of the policy) and evaluate SEAL after each, in one run directory
 // that survives a kill at any moment.
-import { availableParallelism } from 'node:os';
 import { loadModel, type LoadedModel } from '../model/load.js';
 import { saveModel } from '../model/save.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import { InnerLoopPool } from '../seal/pool.js';
+import { poolForWorkers, type InnerLoopPool } from '../seal/pool.js';
 import { RunDir, computeTotals } from '../seal/run.js';
 import {
   loggedBaseline, loggedInnerLoops, loggedSamples, policyForRound, sftAndMerge, unitSeed, type InnerLogEntry, type SftConfig,
@@ -76,7 +75,7 @@ export async function loadArcData(cfg: ArcConfig): Promise<ArcData> {
 
 // ---- Pieces of the recipe ------------------------------------------------------------------------
 
-export function makeArcTask(cfg: ArcConfig, tokenizer: Tokenizer): ArcTask {
+export function makeArcTask(cfg: Pick<ArcConfig, 'task'>, tokenizer: Tokenizer): ArcTask {
   const t = cfg.task;
   return new ArcTask({
     tokenizer, maxTokens: t.maxTokens, maxTttExamples: t.maxTttExamples, maxSteps: t.maxSteps, tttSeed: t.tttSeed, querySeed: t.querySeed,
@@ -87,14 +86,12 @@ export function makeArcTask(cfg: ArcConfig, tokenizer: Tokenizer): ArcTask {
 /** Rebuilds the ARC task in an inner-loop worker (pool.ts) from the config's task field. */
 export function arcTaskForWorker(options: Pick<ArcConfig, 'task'>, base: LoadedModel): ArcTask {
   if (!base.tokenizer) throw new Error(`${base.dir}: ARC needs the model's tokenizer (no tokenizer.json)`);
-  return makeArcTask({ task: options.task } as ArcConfig, base.tokenizer);
+  return makeArcTask(options, base.tokenizer);
 }
 
 /** A pool of cfg.workers TTT workers holding the model in `modelDir` (0 = one per core), or none when that is 1. */
 export function tttPool(cfg: ArcConfig, modelDir: string): InnerLoopPool | undefined {
-  const size = cfg.workers === 0 ? availableParallelism() : cfg.workers;
-  if (size <= 1) return undefined;
-  return new InnerLoopPool(size, modelDir, { module: import.meta.url, name: 'arcTaskForWorker', options: { task: cfg.task } });
+  return poolForWorkers(cfg.workers, modelDir, { module: import.meta.url, name: 'arcTaskForWorker', options: { task: cfg.task } });
 }
 
 export function tttDefaults(cfg: ArcConfig): InnerTrainSettings {
@@ -377,7 +374,6 @@ export async function runArc(mode: 'train' | 'eval', cfg: ArcConfig, options: { 
         summary.counts.seal.push(countOf(stats));
       }
     }
-
   } finally {
     pool?.close();
   }

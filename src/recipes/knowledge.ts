@@ -13,8 +13,7 @@ import { RunDir, computeTotals } from '../seal/run.js';
 import {
   loggedBaseline, loggedInnerLoops, loggedSamples, policyForRound, restEmRound, type RestEmConfig,
 } from '../seal/restem.js';
-import { InnerLoopPool } from '../seal/pool.js';
-import { availableParallelism } from 'node:os';
+import { poolForWorkers, type InnerLoopPool } from '../seal/pool.js';
 import type { InnerTrainSettings } from '../seal/task.js';
 import { sampleSelfEdits } from '../seal/inner.js';
 import type { SelfEditPromptKey } from '../tasks/knowledge/prompts.js';
@@ -91,9 +90,7 @@ export function knowledgeTaskForWorker(options: Pick<KnowledgeConfig, 'task' | '
 
 /** A pool of cfg.workers inner-loop workers holding the model in `modelDir`, or none when workers is 1. */
 export function innerLoopPool(cfg: KnowledgeConfig, modelDir: string): InnerLoopPool | undefined {
-  const size = cfg.workers === 0 ? availableParallelism() : cfg.workers;
-  if (size <= 1) return undefined;
-  return new InnerLoopPool(size, modelDir, { module: import.meta.url, name: 'knowledgeTaskForWorker', options: { task: cfg.task, judge: cfg.judge } });
+  return poolForWorkers(cfg.workers, modelDir, { module: import.meta.url, name: 'knowledgeTaskForWorker', options: { task: cfg.task, judge: cfg.judge } });
 }
 
 /** The external teacher's self-edit for each passage. */

@@ -4,6 +4,7 @@
 // worker rebuilds the task from a recipe (module, export, JSON options), so this file knows no domain.
 // Worth it only where the model fits in memory once per worker (the tiny demo models).
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { InnerResult } from './inner.js';
 import type { InnerTrainSettings } from './task.js';
@@ -25,6 +26,15 @@ export interface InnerJob {
 type Reply = { id: number; result?: InnerResult; error?: string };
 
 const WORKER = fileURLToPath(new URL('./pool-worker.js', import.meta.url));
+
+/**
+ * The pool a recipe's `workers` field asks for (0 = one worker per core), or none when that is one
+ * worker: then inner loops run in this process.
+ */
+export function poolForWorkers(workers: number, modelDir: string, recipe: TaskRecipe): InnerLoopPool | undefined {
+  const size = workers === 0 ? availableParallelism() : workers;
+  return size > 1 ? new InnerLoopPool(size, modelDir, recipe) : undefined;
+}
 
 export class InnerLoopPool {
   private readonly idle: ChildProcess[] = [];
