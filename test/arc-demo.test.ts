@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/model/load.js';
 import { Tokenizer } from '../src/model/tokenizer.js';
 import { generate } from '../src/generate/generate.js';
-import { buildArcCorpus, chatmlRenderer, type ArcCorpusDocument } from '../src/pretrain/arc-corpus.js';
+import { buildArcCorpus, chatmlRenderer, randomSelfEdit, resolveArcCorpusOptions, type ArcCorpusDocument } from '../src/pretrain/arc-corpus.js';
+import { Rng } from '../src/tasks/synthetic/people.js';
 import { ARC_PRESETS } from '../src/pretrain/presets.js';
 import { makeMiniArc, pickTasks } from '../src/tasks/arc-synthetic/index.js';
 import { makeMiniArc as generateMiniArc } from '../src/tasks/arc-synthetic/benchmark.js';
@@ -110,6 +111,32 @@ test('arc corpus: deterministic per seed, both document kinds, configurations di
   assert.deepEqual(new Set(configs.map((c) => c.strategy)).size, 2);
   assert.ok(new Set(configs.map((c) => c.learningRate)).size >= 3, 'learning rates vary');
   assert.ok(new Set(configs.map((c) => JSON.stringify(c.augmentations))).size >= 3, 'augmentation choices vary');
+});
+
+test('arc corpus: self-edit documents turn each augmentation flag on at augmentationRate; learning rates and epochs stay in the space', () => {
+  const drawFlags = (augmentationRate: number | undefined) => {
+    const rng = new Rng(7);
+    const space = { learningRates: [1e-3, 1e-2], epochs: [2, 4], ...(augmentationRate === undefined ? {} : { augmentationRate }) };
+    let on = 0;
+    let flags = 0;
+    for (let i = 0; i < 500; i++) {
+      const text = randomSelfEdit(rng, space);
+      const parsed = parseSelfEdit(text);
+      assert.ok(parsed.ok, text);
+      assert.ok(space.learningRates.includes(parsed.config.learningRate) && space.epochs.includes(parsed.config.numTrainEpochs), text);
+      for (const value of Object.values(JSON.parse(text).data_generation as Record<string, boolean>)) {
+        flags++;
+        if (value) on++;
+      }
+    }
+    return on / flags;
+  };
+  assert.equal(drawFlags(0), 0);
+  assert.equal(drawFlags(1), 1);
+  // 2,000 Bernoulli draws: the standard error is about 0.01, so these bounds are 4-5 of them.
+  assert.ok(Math.abs(drawFlags(0.25) - 0.25) < 0.045, `rate 0.25 drew ${drawFlags(0.25)}`);
+  assert.ok(Math.abs(drawFlags(undefined) - 0.5) < 0.05, `default rate drew ${drawFlags(undefined)}`);
+  assert.throws(() => resolveArcCorpusOptions({ selfEditSpace: { learningRates: [1e-3], epochs: [1], augmentationRate: 1.5 } }), /selfEditSpace\.augmentationRate must be in \[0, 1\], got 1\.5/);
 });
 
 test('arc corpus: described problems name the rule in the instruction\'s {description} slot; undescribed ones are the plain ARC text', () => {

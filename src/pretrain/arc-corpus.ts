@@ -6,7 +6,7 @@
 //    training text of a TTT example (query prompt + "<answer grid>#" + what the template appends);
 //  - self-edit documents: the self-edit prompt of a task (spec arc.md §3.1, through the chat
 //    template as ArcTask.selfEditPrompt renders it for a non-Llama-3 vocabulary) followed by a
-//    configuration drawn uniformly from a configuration space, as JSON in the layout of the prompt's
+//    configuration drawn at random from a configuration space, as JSON in the layout of the prompt's
 //    own example; so the untrained policy writes diverse, parseable configurations.
 // Seeded per task: a task's documents depend only on the corpus seed and the task.
 import { Template } from '@huggingface/jinja';
@@ -17,15 +17,20 @@ import { SELF_EDIT_SYSTEM_MESSAGE, TRAINING_STRATEGIES, selfEditUserMessage } fr
 import { Rng } from '../tasks/synthetic/people.js';
 import { CHATML_TEMPLATE } from '../tokenizer/train-bpe.js';
 
-/** What a self-edit may choose: every flag and strategy, and these learning rates and epoch counts. */
+/**
+ * What a self-edit may choose: either strategy, these learning rates and epoch counts (uniformly),
+ * and each augmentation group turned on with probability `augmentationRate` (default 0.5).
+ */
 export interface ArcSelfEditSpace {
   learningRates: number[];
   epochs: number[];
+  augmentationRate?: number;
 }
 
 export const DEFAULT_SELF_EDIT_SPACE: ArcSelfEditSpace = {
   learningRates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
   epochs: [1, 2, 3, 4, 5],
+  augmentationRate: 0.5,
 };
 
 export interface ArcCorpusOptions {
@@ -93,6 +98,8 @@ export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): Resolve
   }
   if (!(o.selfEditTaskFraction >= 0 && o.selfEditTaskFraction <= 1)) throw new Error(`arc corpus: selfEditTaskFraction must be in [0, 1], got ${o.selfEditTaskFraction}`);
   if (o.selfEditSpace.learningRates.length === 0 || o.selfEditSpace.epochs.length === 0) throw new Error('arc corpus: the self-edit space needs learning rates and epochs');
+  const rate = o.selfEditSpace.augmentationRate ?? 0.5;
+  if (!(rate >= 0 && rate <= 1)) throw new Error(`arc corpus: selfEditSpace.augmentationRate must be in [0, 1], got ${rate}`);
   return o;
 }
 
@@ -130,9 +137,10 @@ export function selfEditPromptText(chat: ChatRenderer, train: readonly ArcExampl
   return chat.renderChat([{ role: 'system', content: SELF_EDIT_SYSTEM_MESSAGE }, { role: 'user', content: selfEditUserMessage(train) }], { addGenerationPrompt: true });
 }
 
-/** A configuration drawn uniformly from the space, as JSON laid out like the prompt's example. */
+/** A configuration drawn from the space, as JSON laid out like the prompt's example. */
 export function randomSelfEdit(rng: Rng, space: ArcSelfEditSpace = DEFAULT_SELF_EDIT_SPACE): string {
-  const dataGeneration = Object.fromEntries(AUGMENTER_GROUP_NAMES.map((g) => [`use_${g}_augmentations`, rng.chance(0.5)]));
+  const rate = space.augmentationRate ?? 0.5;
+  const dataGeneration = Object.fromEntries(AUGMENTER_GROUP_NAMES.map((g) => [`use_${g}_augmentations`, rng.chance(rate)]));
   return JSON.stringify({
     data_generation: dataGeneration,
     training: { strategy: rng.pick(TRAINING_STRATEGIES), learning_rate: rng.pick(space.learningRates), num_train_epochs: rng.pick(space.epochs) },
