@@ -114,19 +114,29 @@ export const ARC_PRESETS: Record<string, ArcPretrainPreset> = {
     // family but the symmetries needs. 3 × 3 only (one offset between a query cell and its answer
     // cell), colour maps + symmetries, 10,000 bare-pair drills: it copies in the drills' own format
     // (0.002 nats a token) but not in the problem format (1-2 nats an unchanged cell), oracle 10%;
-    // 12,000 drills in the problem format: partly (0.2-0.5 nats), oracle 30%. This recipe (18,000
-    // problem-format drills, 2 epochs, 48 min at 3,900 tokens/s with SEAL_THREADS=1): unchanged
-    // cells 0.00-0.10 nats; on 12 eval tasks ICL 1, oracle 9 (the best single configuration 8:
-    // no augmentation, answer-only loss, lr 0.01, 3 epochs; lr 0.001 for 1 epoch: 1). The same
-    // recipe with the symmetries too answered 4 of 12 in context (symmetries share their 7 rules
-    // across splits, so they are learnt in pretraining) and gained little from TTT (oracle 6 of 12):
-    // no room for SEAL to show, so the colour maps (each split with rules of its own) are the family.
+    // 12,000 drills in the problem format: partly (0.2-0.5 nats), oracle 30%. 18,000 problem-format
+    // drills, 2 epochs: unchanged cells 0.00-0.10 nats. The same recipe with the symmetries too
+    // answered 4 of 12 in context (symmetries share their 7 rules across splits, so they are learnt
+    // in pretraining) and gained little from TTT (oracle 6 of 12): no room for SEAL to show, so the
+    // colour maps (each split with rules of its own) are the family. With 1-2 demonstrations in 80%
+    // of the problems (shotWeights [1, 2, 2], 48 min with SEAL_THREADS=1) the model read some maps in
+    // context (demo ICL 5-20%); random TTT damaged those tasks, and they supplied most kept self-edits
+    // whatever their learning rate, so ReST-EM did not beat the untrained policy by more than the seed
+    // spread. Hence problems without demonstrations ([1, 0, 0]: ICL 0%, as the paper's 1B model).
+    // On this model a configuration with any augmentation solves 8 of 522 times (reflections and
+    // translations make grids other than 3 × 3, which it never saw), none solves 577 of 1,508: lr 0.01
+    // 64% (5 epochs 80%), 0.003 26% (5 epochs 49%), 0.001 0.4%; either loss alike (demo seeds 0-2,
+    // every self-edit TTT run). With each flag on at 0.5 only 1 self-edit in 16 has no augmentation
+    // (untrained policy 2% on one seed), so the self-edit documents turn each flag on at 0.25 and
+    // draw lrs from 1e-3 to 1e-2: still a random prior that says nothing about which choice works.
+    // 17 min at 9,900 tokens/s with 2 threads.
     miniArc: {
       seed: 0, pretrainTasks: 5000, trainTasks: 70, evalTasks: 42, minSide: 3, maxSide: 3, families: ['colour-map'],
       minDemonstrations: 2, maxDemonstrations: 4,
     },
     corpus: {
-      seed: 0, problemsPerTask: 3, shotWeights: [1, 2, 2], selfEditTaskFraction: 0.3, selfEditsPerTask: 1,
+      seed: 0, problemsPerTask: 3, shotWeights: [1, 0, 0], selfEditTaskFraction: 0.3, selfEditsPerTask: 1,
+      selfEditSpace: { learningRates: [1e-3, 3e-3, 1e-2], epochs: [1, 2, 3, 4, 5], augmentationRate: 0.25 },
       copyDrills: 18000, copyDrillFormat: 'problem', copyDrillSides: [3, 3],
     },
     model: { hiddenSize: 128, numLayers: 4, numHeads: 4, numKvHeads: 2, intermediateSize: 384, vocabSize: 1024, maxPositions: 1024, ropeTheta: 10000 },

@@ -99,10 +99,10 @@ export function arcDemoConfig(
     sft: { ...ARC_DEFAULTS.sft, rank: 16, alpha: 32, dropout: 0, targets, lr: 1e-3, epochs: 8, batchSize: 4, gradAccum: 1 },
     eval: { ...ARC_DEFAULTS.eval, samplesPerContext: s.evalSelfEdits, conditions: ['icl', 'tttUntrainedPolicy', 'oracle', 'seal'] },
     // A small grid rather than the 128-point one: basic augmentations or none, either loss, the
-    // two learning rates that solve most tasks, 3 epochs (8 configurations; solved if any solves).
+    // two learning rates that solve most tasks, 5 or 3 epochs (16 configurations; solved if any solves).
     oracle: {
       ...ARC_DEFAULTS.oracle,
-      groups: ['basic'], strategies: ['train_using_output_tokens', 'train_using_all_tokens'], learningRates: [1e-2, 3e-3], epochs: [3], stopAtFirstSuccess: true,
+      groups: ['basic'], strategies: ['train_using_output_tokens', 'train_using_all_tokens'], learningRates: [1e-2, 3e-3], epochs: [5, 3], stopAtFirstSuccess: true,
     },
   };
 }
