@@ -13,7 +13,7 @@
 // When our kernels run the AVX2 path on an AVX-512 machine (SEAL_ISA=avx2), the peer is given
 // OPENBLAS_CORETYPE=Haswell so both sides use AVX2; --peer-coretype=NAME overrides either choice.
 import { spawnSync } from 'node:child_process';
-import { buildPeer, peerEnv, runPeer, startDramServer } from './peer.js';
+import { buildPeer, likeForLikeCoretype, peerEnv, runPeer, startDramServer } from './peer.js';
 import { kernelStatus, nativeKernels, nativeReadSum } from '../src/kernels/index.js';
 import type { Kernels, Weights } from '../src/kernels/index.js';
 
@@ -102,8 +102,7 @@ export async function main(args: string[]): Promise<void> {
   const status = kernelStatus();
   const isa = status.native?.isa ?? 'scalar';
   const features = status.native?.features ?? {};
-  // Like-for-like on a forced AVX2 run: a Haswell (AVX2) OpenBLAS.
-  const coretype = opts.coretype !== undefined ? opts.coretype : isa === 'avx2' && features.avx512f ? 'Haswell' : null;
+  const coretype = opts.coretype !== undefined ? opts.coretype : likeForLikeCoretype(isa, features);
   const peer = buildPeer();
   const corename = peer.openblas ? (spawnSync(peer.path!, ['info'], { env: peerEnv(1, coretype), encoding: 'utf8' }).stdout.trim().replace(/^corename /, '')) : null;
   const threadsBefore = k.threads();

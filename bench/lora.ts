@@ -5,11 +5,13 @@
 // loop's limit (60 s where OpenBLAS does ~200 GFLOP/s on 2 threads) is scaled by the OpenBLAS
 // figure measured in the same run. Each side runs in its own process so its peak RSS is its own,
 // and the two take turns step by step (ROUNDS rounds, medians kept): the machines are shared, and
-// a slow spell then falls on both sides of the ratio instead of on one.
+// a slow spell then falls on both sides of the ratio instead of on one. On a forced AVX2 run of an
+// AVX-512 CPU (SEAL_ISA=avx2) PyTorch is held to AVX2 as well (ATen's AVX2 kernels, a Haswell
+// OpenBLAS), and so is the OpenBLAS figure the limit is scaled by.
 import { join } from 'node:path';
 import { readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildPeer, openblasGflops, peerEnv, root, startLineServer, torchPython, type LineServer } from './peer.js';
+import { buildPeer, likeForLikeCoretype, openblasGflops, peerEnv, root, startLineServer, torchPython, type LineServer } from './peer.js';
 import { benchModel, QWEN25_05B } from './models.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -17,16 +19,20 @@ const SEQ = 256;
 const ROUNDS = 5;
 
 export async function main(args: string[]): Promise<void> {
-  if (args[0] === '--child') return child(args[1]!, Number(args[2]));
+  if (args[0] === '--child') return child(args[1]!, Number(args[2]), args[3] || null);
   const json = args.includes('--json');
   const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
-  const ours = await startLineServer(process.execPath, [self, '--child', dir, String(ROUNDS)], process.env, 'bench lora: the measuring process');
+  const { kernelStatus } = await import('../src/kernels/index.js');
+  const status = kernelStatus();
+  const isa = status.native?.isa ?? status.path;
+  const coretype = likeForLikeCoretype(isa, status.native?.features ?? {});
+  const ours = await startLineServer(process.execPath, [self, '--child', dir, String(ROUNDS), coretype ?? ''], process.env, 'bench lora: the measuring process');
   const threads = (JSON.parse(await ours.ask('threads')) as { threads: number }).threads;
   const python = torchPython();
   let torch: LineServer | null = null;
   if (python) {
     torch = await startLineServer(python, [join(root, 'bench', 'torch_lora.py'), '--serve', '--seq', String(SEQ), '--threads', String(threads)],
-      peerEnv(threads), 'bench/torch_lora.py');
+      { ...peerEnv(threads, coretype), ...(coretype ? { ATEN_CPU_CAPABILITY: 'avx2' } : {}) }, 'bench/torch_lora.py');
   }
   const oursSeconds: number[] = [];
   const torchSeconds: number[] = [];
@@ -51,6 +57,7 @@ export async function main(args: string[]): Promise<void> {
   const blas = blasRuns.length ? Math.max(...blasRuns) : null;
   const limit = blas ? (60 * 200) / blas : null;
   console.log(`LoRA SFT, Qwen2.5-0.5B shape (random init, fp32 base), r 32, alpha 64, 7 targets, seq ${SEQ}, batch 1, ${threads} threads`);
+  console.log(`kernels ${status.path}${coretype ? `; peers held to AVX2 as well (ATEN_CPU_CAPABILITY=avx2, OPENBLAS_CORETYPE=${coretype})` : ''}`);
   console.log(`(medians of ${ROUNDS} steps, ours and PyTorch's taking turns)`);
   console.log(`                 tokens/s   peak RSS MB`);
   console.log(`SEAL.ts       ${tokensPerSecond.toFixed(1).padStart(10)}   ${(inner.peakRssBytes / 1e6).toFixed(0).padStart(11)}`);
@@ -71,7 +78,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function child(dir: string, rounds: number): Promise<void> {
+async function child(dir: string, rounds: number, coretype: string | null): Promise<void> {
   const { loadModel } = await import('../src/model/load.js');
   const { LoraAdapter, LORA_TARGETS } = await import('../src/lora/lora.js');
   const { train } = await import('../src/train/trainer.js');
@@ -111,7 +118,7 @@ async function child(dir: string, rounds: number): Promise<void> {
     const blasRuns: Array<number | null> = [];
     const innerLoopRuns: number[] = [];
     for (let r = 0; r < 2; r++) {
-      blasRuns.push(openblasGflops(peer, 1024, 1024, 1024, kernels.threads()));
+      blasRuns.push(openblasGflops(peer, 1024, 1024, 1024, kernels.threads(), coretype));
       innerLoopRuns.push(innerLoop());
     }
     return JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, innerLoopSeconds: Math.min(...innerLoopRuns), innerLoopRuns, blasRuns });

@@ -120,9 +120,18 @@ export async function startDramServer(peer: Peer, mib: number, threads: number, 
 }
 
 /** OpenBLAS sgemm GFLOP/s on one shape (the machine-speed yardstick the issues scale targets by). */
-export function openblasGflops(peer: Peer, m: number, n: number, k: number, threads: number): number | null {
+export function openblasGflops(peer: Peer, m: number, n: number, k: number, threads: number, coretype: string | null = null): number | null {
   if (!peer.openblas) return null;
-  return runPeer(peer, ['gemm', '0', '1', String(m), String(n), String(k), '3'], threads, null, 'gflops');
+  return runPeer(peer, ['gemm', '0', '1', String(m), String(n), String(k), '3'], threads, coretype, 'gflops');
+}
+
+/**
+ * The OpenBLAS core type that compares like with like: on a forced AVX2 run of an AVX-512 CPU
+ * (SEAL_ISA=avx2, a stand-in for an AVX2-only machine) the peers are held to AVX2 too (Haswell);
+ * otherwise none (OpenBLAS picks the CPU's best).
+ */
+export function likeForLikeCoretype(isa: string, features: Record<string, boolean>): string | null {
+  return isa === 'avx2' && features.avx512f ? 'Haswell' : null;
 }
 
 /** The python that has torch, or null when torch is not installed. */
