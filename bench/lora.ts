@@ -24,7 +24,7 @@ export async function main(args: string[]): Promise<void> {
   const dir = benchModel('qwen2.5-0.5b', QWEN25_05B, 'F32');
   const { kernelStatus } = await import('../src/kernels/index.js');
   const status = kernelStatus();
-  const isa = status.native?.isa ?? status.path;
+  const isa = status.native?.isa ?? 'scalar';
   const coretype = likeForLikeCoretype(isa, status.native?.features ?? {});
   const ours = await startLineServer(process.execPath, [self, '--child', dir, String(ROUNDS), coretype ?? ''], process.env, 'bench lora: the measuring process');
   const threads = (JSON.parse(await ours.ask('threads')) as { threads: number }).threads;

@@ -27,10 +27,12 @@ export interface ArcSelfEditSpace {
   augmentationRate?: number;
 }
 
+const DEFAULT_AUGMENTATION_RATE = 0.5;
+
 export const DEFAULT_SELF_EDIT_SPACE: ArcSelfEditSpace = {
   learningRates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
   epochs: [1, 2, 3, 4, 5],
-  augmentationRate: 0.5,
+  augmentationRate: DEFAULT_AUGMENTATION_RATE,
 };
 
 export interface ArcCorpusOptions {
@@ -73,13 +75,14 @@ export interface ArcCorpusOptions {
 export type ResolvedArcCorpusOptions = Required<ArcCorpusOptions>;
 
 export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): ResolvedArcCorpusOptions {
+  const space = options.selfEditSpace ?? DEFAULT_SELF_EDIT_SPACE;
   const o: ResolvedArcCorpusOptions = {
     seed: options.seed ?? 0,
     problemsPerTask: options.problemsPerTask ?? 4,
     shotWeights: options.shotWeights ?? [1, 2, 2],
     selfEditTaskFraction: options.selfEditTaskFraction ?? 0.25,
     selfEditsPerTask: options.selfEditsPerTask ?? 1,
-    selfEditSpace: options.selfEditSpace ?? DEFAULT_SELF_EDIT_SPACE,
+    selfEditSpace: { ...space, augmentationRate: space.augmentationRate ?? DEFAULT_AUGMENTATION_RATE },
     copyDrills: options.copyDrills ?? 0,
     copyDrillFormat: options.copyDrillFormat ?? 'pairs',
     copyDrillSides: options.copyDrillSides ?? [3, 6],
@@ -98,7 +101,7 @@ export function resolveArcCorpusOptions(options: ArcCorpusOptions = {}): Resolve
   }
   if (!(o.selfEditTaskFraction >= 0 && o.selfEditTaskFraction <= 1)) throw new Error(`arc corpus: selfEditTaskFraction must be in [0, 1], got ${o.selfEditTaskFraction}`);
   if (o.selfEditSpace.learningRates.length === 0 || o.selfEditSpace.epochs.length === 0) throw new Error('arc corpus: the self-edit space needs learning rates and epochs');
-  const rate = o.selfEditSpace.augmentationRate ?? 0.5;
+  const rate = o.selfEditSpace.augmentationRate!;
   if (!(rate >= 0 && rate <= 1)) throw new Error(`arc corpus: selfEditSpace.augmentationRate must be in [0, 1], got ${rate}`);
   return o;
 }
@@ -139,7 +142,7 @@ export function selfEditPromptText(chat: ChatRenderer, train: readonly ArcExampl
 
 /** A configuration drawn from the space, as JSON laid out like the prompt's example. */
 export function randomSelfEdit(rng: Rng, space: ArcSelfEditSpace = DEFAULT_SELF_EDIT_SPACE): string {
-  const rate = space.augmentationRate ?? 0.5;
+  const rate = space.augmentationRate ?? DEFAULT_AUGMENTATION_RATE;
   const dataGeneration = Object.fromEntries(AUGMENTER_GROUP_NAMES.map((g) => [`use_${g}_augmentations`, rng.chance(rate)]));
   return JSON.stringify({
     data_generation: dataGeneration,

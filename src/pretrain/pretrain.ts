@@ -267,7 +267,7 @@ ${c.copyDrills > 0 ? 'Three' : 'Two'} kinds of documents (corpus seed ${c.seed})
   (${shots}; any example of the task, test pair included, can be the query);
 - *self-edits*, for ${Math.round(100 * c.selfEditTaskFraction)}% of the tasks (${c.selfEditsPerTask} each): the §3.1 self-edit prompt
   (the task's demonstrations as rows of digits + the configuration instructions) followed by a
-  configuration drawn at random — each augmentation flag true with probability ${space.augmentationRate ?? 0.5}, either strategy,
+  configuration drawn at random — each augmentation flag true with probability ${space.augmentationRate}, either strategy,
   learning rate in {${space.learningRates.join(', ')}}, epochs in {${space.epochs.join(', ')}} (uniformly) — as JSON laid out like
   the prompt's example. The random choices carry no information about what works: that is what SEAL's
   ReST-EM rounds have to learn.${c.copyDrills > 0 ? `
