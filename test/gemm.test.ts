@@ -149,8 +149,9 @@ const NATIVE_SHAPES: Shape[] = [
   [1, 1, 1], [1, 7, 129], [2, 129, 7], [3, 17, 33], [4, 64, 16], [5, 50, 100], [6, 33, 31], [7, 129, 7],
   [8, 77, 1000], [9, 50, 64], [10, 100, 17], [13, 48, 384], [16, 49, 385], [33, 97, 400],
   [129, 129, 129], [130, 31, 70], [300, 517, 129], [200, 60, 800], [64, 1000, 9],
-  // k ≥ 16·max(m, n): the k-split path (partial sums of C over runs of k), as in the LM head's backward.
-  [13, 20, 2000], [50, 37, 3001],
+  // k ≥ 16·max(m, n): the k-split path (partial sums of C over runs of k), as in the LM head's backward
+  // (n = 100: two full AVX-512 panels, which an fp32 B that is not transposed feeds unpacked).
+  [13, 20, 2000], [50, 37, 3001], [10, 100, 2000],
   // packed A over 2 MB: AVX2 groups 4 column panels per unit (partial groups and panels at the ends).
   [200, 212, 2700],
   // n ≤ 64 and m ≥ 32 (LoRA's products against the rank): the skinny path, A read in place on AVX2.
@@ -218,7 +219,7 @@ test('native gemm gives the same bits on 1, 2 and 3 threads, call after call', {
   try {
     forEachNativePath((k, isa) => {
       for (const [transA, transB] of TRANSPOSES) {
-        for (const shape of [[13, 20, 2000], [50, 37, 3001], [40, 60, 5000], [300, 517, 129], [130, 31, 70], [777, 64, 260], [5, 50, 100]] as Shape[]) {
+        for (const shape of [[13, 20, 2000], [50, 37, 3001], [10, 100, 2000], [40, 60, 5000], [300, 517, 129], [130, 31, 70], [777, 64, 260], [5, 50, 100]] as Shape[]) {
           const t = makeCase(transA, transB, shape, false, 1, 0, 77 + shape[2]);
           native.setThreads(1);
           const one = run(k, t);

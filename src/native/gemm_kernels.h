@@ -24,6 +24,8 @@
 //   * k split, k ≥ 16·max(m, n) (the LM head's backward): runs of k slices sum into fixed partials.
 //     No path, split or sum order depends on the thread count or on the schedule, so results are
 //     the same bits on any number of threads.
+//   * An fp32 B that is not transposed is read in place, unpacked, in full NR-wide panels: always in
+//     the k split, and on AVX-512 in the column split too (see direct_b).
 //   * Small m (decode, batched decode: m ≤ kSmallM = 8): no packing. B is streamed once from memory,
 //     parallel over n: transB → dot products along k of M rows of A against R rows of B at a time;
 //     !transB → rank-8 updates of a C strip held in L1.
@@ -133,6 +135,12 @@ inline void pack_b_generic(const BView& B, long p0, long kc, long j0, long cols,
 // group; > 0: that many bytes ahead within the row; 0: none. SEAL_SMALLM_PF overrides.
 static const long kSmallmPrefetch = [] { const char* v = std::getenv("SEAL_SMALLM_PF"); return v ? std::atol(v) : -1L; }();
 
+// Software prefetch in the transposing pack of an fp32 B (transB: the forward x·Wᵀ): it reads 16 (8)
+// rows at once, 64 (32) bytes of each per step, too many short streams for the hardware prefetcher,
+// so each row's line kPackPf floats ahead is requested explicitly. 48 floats (three lines): on Zen 5
+// the pack alone went 0.97 → 0.80 ms for 50 × 4864 × 896, the whole call 4-8% faster at m = 50
+// (AVX-512 and AVX2), 1-4% at m = 256. 0 turns it off; SEAL_GEMM_PACK_PF overrides (floats).
+static const long kPackPf = [] { const char* v = std::getenv("SEAL_GEMM_PACK_PF"); return v ? std::atol(v) : 48L; }();
 namespace k512 {
 constexpr int MR = 8, NR = 48;
 
@@ -145,10 +153,11 @@ SEAL_AVX512 inline __m512 maskload_b16(const uint16_t* p, __mmask16 m) {
 SEAL_AVX512 inline __mmask16 tail_mask(long n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
 // C[R×(16·NV)] = alpha·Apanel·Bpanel + beta·C (beta == 0: C is not read). The last vector of each
-// row is stored under `last` (full tiles pass 0xFFFF).
+// row is stored under `last` (full tiles pass 0xFFFF). Row p of the B panel is at B + p·ldb: ldb = NR
+// for a packed panel, or B's own row stride when an fp32 B is read where it lies.
 template <int R, int NV>
 SEAL_AVX512 __attribute__((noinline)) void ukernel(long kc, const float* __restrict A, const float* __restrict B,
-                                                  float* C, long ldc, float alpha, float beta, __mmask16 last) {
+                                                  float* C, long ldc, float alpha, float beta, __mmask16 last, long ldb) {
   __m512 acc[R][NV];
 #pragma GCC unroll 8
   for (int i = 0; i < R; i++) {
@@ -161,7 +170,7 @@ SEAL_AVX512 __attribute__((noinline)) void ukernel(long kc, const float* __restr
   for (long p = 0; p < kc; p++) {
     __m512 b[NV];
 #pragma GCC unroll 3
-    for (int j = 0; j < NV; j++) b[j] = _mm512_load_ps(B + p * NR + 16 * j);
+    for (int j = 0; j < NV; j++) b[j] = _mm512_loadu_ps(B + p * ldb + 16 * j);
 #pragma GCC unroll 8
     for (int i = 0; i < R; i++) {
       __m512 a = _mm512_set1_ps(A[p * MR + i]);
@@ -184,7 +193,7 @@ SEAL_AVX512 __attribute__((noinline)) void ukernel(long kc, const float* __restr
   }
 }
 
-using Ukernel = void (*)(long, const float*, const float*, float*, long, float, float, __mmask16);
+using Ukernel = void (*)(long, const float*, const float*, float*, long, float, float, __mmask16, long);
 inline Ukernel kernel_for(int rows, int nv) {
   static const Ukernel tab[MR][3] = {
       {ukernel<1, 1>, ukernel<1, 2>, ukernel<1, 3>}, {ukernel<2, 1>, ukernel<2, 2>, ukernel<2, 3>},
@@ -318,6 +327,8 @@ SEAL_AVX512 inline void pack_b(const BView& B, long p0, long kc, long j0, long c
       __m512 r[16];
       if (!B.bf16) {
         const float* src = static_cast<const float*>(B.data) + (j0 + 16 * g) * B.ld + p0 + p;
+        if (kPackPf > 0)
+          for (int i = 0; i < rows; i++) _mm_prefetch((const char*)(src + i * B.ld + kPackPf), _MM_HINT_T0);
         if (np == 16) {
 #pragma GCC unroll 16
           for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_loadu_ps(src + i * B.ld) : _mm512_setzero_ps();
@@ -692,10 +703,11 @@ SEAL_AVX2 inline __m256i tail_mask(long n) {
 // accumulator out of the 16 ymm registers.
 // Unpacked: A is read where it lies, element (i, p) at A[i·rs + p·cs] (the skinny path, where
 // packing A would cost as much as the arithmetic); packed: rs = 1, cs = MR.
+// Row p of the B panel is at B + p·ldb (NR when packed), as in the AVX-512 kernel.
 template <int R, int NV, bool Unpacked = false>
 SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restrict A, const float* __restrict B,
                                                 float* C, long ldc, const float* alpha_beta, long lastcols,
-                                                long rs, long cs) {
+                                                long rs, long cs, long ldb) {
   __m256 acc[R][NV];
 #pragma GCC unroll 6
   for (int i = 0; i < R; i++) {
@@ -708,7 +720,7 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
   for (long p = 0; p < kc; p++) {
     __m256 b[NV];
 #pragma GCC unroll 2
-    for (int j = 0; j < NV; j++) b[j] = _mm256_load_ps(B + p * NR + 8 * j);
+    for (int j = 0; j < NV; j++) b[j] = _mm256_loadu_ps(B + p * ldb + 8 * j);
 #pragma GCC unroll 6
     for (int i = 0; i < R; i++) {
       __m256 a = _mm256_broadcast_ss(Unpacked ? A + i * rs + p * cs : A + p * MR + i);
@@ -737,7 +749,7 @@ SEAL_AVX2 __attribute__((noinline)) void ukernel(long kc, const float* __restric
     }
   }
 }
-using Ukernel = void (*)(long, const float*, const float*, float*, long, const float*, long, long, long);
+using Ukernel = void (*)(long, const float*, const float*, float*, long, const float*, long, long, long, long);
 inline Ukernel kernel_for(int rows, int nv) {
   static const Ukernel tab[MR][2] = {{ukernel<1, 1>, ukernel<1, 2>}, {ukernel<2, 1>, ukernel<2, 2>},
                                      {ukernel<3, 1>, ukernel<3, 2>}, {ukernel<4, 1>, ukernel<4, 2>},
@@ -825,6 +837,8 @@ SEAL_AVX2 inline void pack_b(const BView& B, long p0, long kc, long j0, long col
       __m256 r[8];
       if (!B.bf16) {
         const float* src = static_cast<const float*>(B.data) + (j0 + 8 * g) * B.ld + p0 + p;
+        if (kPackPf > 0 && (p & 15) == 0)
+          for (int i = 0; i < 8; i++) _mm_prefetch((const char*)(src + i * B.ld + kPackPf), _MM_HINT_T0);
         for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * B.ld);
       } else {
         const uint16_t* src = static_cast<const uint16_t*>(B.data) + (j0 + 8 * g) * B.ld + p0 + p;
@@ -1041,16 +1055,18 @@ inline void pack_b_panel(Isa isa, const BView& B, long p0, long kc, long j0, lon
   else pack_b_generic<k1::NR>(B, p0, kc, j0, cols, dst);
 }
 
-// One MR×NR (or edge) tile: C tile at c (ldc), packed A panel ap, packed B panel bp.
+// One MR×NR (or edge) tile: C tile at c (ldc), packed A panel ap, B panel bp: packed (ldb = 0, rows
+// NR apart), or a full-width fp32 panel read where it lies (ldb = B's row stride; not on the scalar path).
 inline void run_tile(Isa isa, long kc, const float* ap, const float* bp, float* c, long ldc, float alpha, float beta,
-                     int rows, int cols) {
+                     int rows, int cols, long ldb = 0) {
   if (isa == Isa::Avx512) {
     int nv = (cols + 15) / 16;
-    k512::kernel_for(rows, nv)(kc, ap, bp, c, ldc, alpha, beta, k512::tail_mask(cols - 16 * (nv - 1)));
+    k512::kernel_for(rows, nv)(kc, ap, bp, c, ldc, alpha, beta, k512::tail_mask(cols - 16 * (nv - 1)),
+                               ldb ? ldb : k512::NR);
   } else if (isa == Isa::Avx2) {
     int nv = (cols + 7) / 8;
     const float ab[2] = {alpha, beta};
-    k256::kernel_for(rows, nv)(kc, ap, bp, c, ldc, ab, cols - 8 * (nv - 1), 1, k256::MR);
+    k256::kernel_for(rows, nv)(kc, ap, bp, c, ldc, ab, cols - 8 * (nv - 1), 1, k256::MR, ldb ? ldb : k256::NR);
   } else {
     k1::ukernel(kc, ap, bp, c, ldc, alpha, beta, rows, cols);
   }
@@ -1111,6 +1127,17 @@ inline void spin_until(const std::atomic<long>& done, long target) {
   }
 }
 
+// A full NR-wide panel of an fp32, untransposed B can be read where it lies instead of packed: its
+// rows are already NR contiguous floats, and the copy costs a pass over B from memory that the
+// microkernel's own loads overlap with arithmetic. On Zen 5 (AVX-512) that makes dx = dy·W with
+// m = 50 rows 15-20% faster (50 × 4864 × 896: 1.8 → 1.4 ms), the LM head's backward (k split) 18%,
+// and m = 256 2-6%. The AVX2 kernel (16-float panel rows) gains only on the k split (13%); in the
+// column split it was no faster at m = 50 and 2-4% slower at m = 256, so it packs there.
+inline bool direct_b(Isa isa, const BView& B, bool ksplit) {
+  static const bool on = env_long("SEAL_GEMM_DIRECT_B", 1) != 0;
+  return on && (isa == Isa::Avx512 || (isa == Isa::Avx2 && ksplit)) && !B.trans && !B.bf16;
+}
+
 // Column split: all of op(A) is packed once (every k slice) into a shared buffer, then each unit
 // of work is one NR-wide column panel of C: for every k slice, pack that B panel (it stays in
 // L1/L2) and multiply every A panel with it, so the C strip also stays in L2 across k slices.
@@ -1140,6 +1167,7 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const bool big_a = slice_floats * kblocks * 4 > (2L << 20);
   const long W = NR * (group_env > 0 ? group_env : big_a ? bl.group : 1);
   for (long t = 0; t < tasks; t++) ranges[t].reset(static_cast<uint32_t>(ceil_div(range_begin(t + 1) - range_begin(t), W)));
+  const bool direct = direct_b(isa, B, false);
   pool().parallel_for(static_cast<int>(tasks), [&](int task, int) {
     for (long u0; (u0 = a_next.fetch_add(a_chunk, std::memory_order_relaxed)) < a_units;) {
       const long u1 = std::min(a_units, u0 + a_chunk);
@@ -1159,13 +1187,19 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
         const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
         const float* as = abuf + kb * slice_floats;
         for (long q = 0; q < panels; q++)
-          pack_b_panel(isa, B, pc, kc, j0 + q * NR, std::min<long>(NR, width - q * NR), bp + q * NR * kc);
+          if (!direct || width - q * NR < NR)
+            pack_b_panel(isa, B, pc, kc, j0 + q * NR, std::min<long>(NR, width - q * NR), bp + q * NR * kc);
         const float beta_eff = kb == 0 ? beta : 1.0f;
         for (long a = 0; a < apanels; a++) {
           const long i = a * MR;
-          for (long q = 0; q < panels; q++)
-            run_tile(isa, kc, as + a * MR * kc, bp + q * NR * kc, c + i * n + j0 + q * NR, n, alpha, beta_eff,
-                     static_cast<int>(std::min<long>(MR, m - i)), static_cast<int>(std::min<long>(NR, width - q * NR)));
+          for (long q = 0; q < panels; q++) {
+            const long cols = std::min<long>(NR, width - q * NR);
+            const bool in_place = direct && cols == NR;
+            run_tile(isa, kc, as + a * MR * kc,
+                     in_place ? static_cast<const float*>(B.data) + pc * B.ld + j0 + q * NR : bp + q * NR * kc,
+                     c + i * n + j0 + q * NR, n, alpha, beta_eff, static_cast<int>(std::min<long>(MR, m - i)),
+                     static_cast<int>(cols), in_place ? B.ld : 0);
+          }
         }
       }
     };
@@ -1194,6 +1228,7 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const long runs = std::min(kPartials, kblocks);
   const long mn = m * n;
   float* partials = shared_scratch(0).get(static_cast<size_t>(runs) * mn + 16);
+  const bool direct = direct_b(isa, B, true);
   pool().parallel_for(static_cast<int>(runs), [&](int run, int) {
     float* part = partials + run * mn;
     std::fill(part, part + mn, 0.0f);
@@ -1206,10 +1241,12 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
       for (long q = 0; q < npanels; q++) {
         const long j = q * NR;
         const int cols = static_cast<int>(std::min<long>(NR, n - j));
-        pack_b_panel(isa, B, pc, kc, j, cols, bp);
+        const bool in_place = direct && cols == NR;
+        if (!in_place) pack_b_panel(isa, B, pc, kc, j, cols, bp);
+        const float* b = in_place ? static_cast<const float*>(B.data) + pc * B.ld + j : bp;
         for (long a = 0; a < apanels; a++)
-          run_tile(isa, kc, ap + a * MR * kc, bp, part + a * MR * n + j, n, alpha, 1.0f,
-                   static_cast<int>(std::min<long>(MR, m - a * MR)), cols);
+          run_tile(isa, kc, ap + a * MR * kc, b, part + a * MR * n + j, n, alpha, 1.0f,
+                   static_cast<int>(std::min<long>(MR, m - a * MR)), cols, in_place ? B.ld : 0);
       }
     }
   });
@@ -1271,7 +1308,7 @@ inline void gemm_skinny(Isa isa, const AView& A, const BView& B, long m, long n,
             for (long q = 0; q < npanels; q++) {
               const int cols = static_cast<int>(std::min<long>(NR, n - q * NR)), nv = (cols + 7) / 8;
               k256::unpacked_kernel_for(r, nv)(kc, at, bs + q * NR * kc, c + (i0 + a * MR) * n + q * NR, n, ab,
-                                               cols - 8 * (nv - 1), rs, cs);
+                                               cols - 8 * (nv - 1), rs, cs, NR);
             }
           }
           continue;
