@@ -1191,20 +1191,18 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
       for (long kb = 0; kb < kblocks; kb++) {
         const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
         const float* as = abuf + kb * slice_floats;
+        auto cols = [&](long q) { return std::min<long>(NR, width - q * NR); };
+        auto in_place = [&](long q) { return direct && cols(q) == NR; };
         for (long q = 0; q < panels; q++)
-          if (!direct || width - q * NR < NR)
-            pack_b_panel(isa, B, pc, kc, j0 + q * NR, std::min<long>(NR, width - q * NR), bp + q * NR * kc);
+          if (!in_place(q)) pack_b_panel(isa, B, pc, kc, j0 + q * NR, cols(q), bp + q * NR * kc);
         const float beta_eff = kb == 0 ? beta : 1.0f;
         for (long a = 0; a < apanels; a++) {
           const long i = a * MR;
-          for (long q = 0; q < panels; q++) {
-            const long cols = std::min<long>(NR, width - q * NR);
-            const bool in_place = direct && cols == NR;
+          for (long q = 0; q < panels; q++)
             run_tile(isa, kc, as + a * MR * kc,
-                     in_place ? static_cast<const float*>(B.data) + pc * B.ld + j0 + q * NR : bp + q * NR * kc,
+                     in_place(q) ? static_cast<const float*>(B.data) + pc * B.ld + j0 + q * NR : bp + q * NR * kc,
                      c + i * n + j0 + q * NR, n, alpha, beta_eff, static_cast<int>(std::min<long>(MR, m - i)),
-                     static_cast<int>(cols), in_place ? B.ld : 0);
-          }
+                     static_cast<int>(cols(q)), in_place(q) ? B.ld : 0);
         }
       }
     };
