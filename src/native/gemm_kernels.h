@@ -907,9 +907,20 @@ SEAL_AVX2 void smallm_tb(long j0, long j1, long k, const float* A, long lda, con
         for (int r = 0; r < R; r++) _mm_prefetch(wbytes + (r * k + p) * bpe + pfd, _MM_HINT_T0);
       }
       for (int r = 0; r < R; r++) w[r] = load_w(W, bf16, wrow + r * k + p);
-      for (int i = 0; i < M; i++) {
-        __m256 a = _mm256_loadu_ps(A + i * lda + p);
-        for (int r = 0; r < R; r++) acc[i][r] = _mm256_fmadd_ps(a, w[r], acc[i][r]);
+      if constexpr (R > 1 && M + R + M * R <= 16) {  // each row loaded once, as on AVX-512
+        __m256 a[M];
+        for (int r = 0; r < R; r++) __asm__("" : "+x"(w[r]));
+        for (int i = 0; i < M; i++) {
+          a[i] = _mm256_loadu_ps(A + i * lda + p);
+          __asm__("" : "+x"(a[i]));
+        }
+        for (int i = 0; i < M; i++)
+          for (int r = 0; r < R; r++) acc[i][r] = _mm256_fmadd_ps(a[i], w[r], acc[i][r]);
+      } else {
+        for (int i = 0; i < M; i++) {
+          __m256 a = _mm256_loadu_ps(A + i * lda + p);
+          for (int r = 0; r < R; r++) acc[i][r] = _mm256_fmadd_ps(a, w[r], acc[i][r]);
+        }
       }
     }
     for (int i = 0; i < M; i++)
@@ -1438,7 +1449,7 @@ inline void small_tb_dispatch(Isa isa, long j0, long j1, long k, const float* a,
   // W rows per pass (the result does not depend on it). From M = 7 on, M + R + M·R registers
   // (sums and loaded rows) must fit in 32 or the kernel slows down 1.6x.
   constexpr int R512 = M == 1 ? 8 : M == 2 ? 8 : M == 3 ? 6 : M <= 6 ? 4 : M == 7 ? 3 : 2;
-  constexpr int R256 = M == 1 ? 4 : M == 2 ? 3 : 2;
+  constexpr int R256 = M == 1 ? 4 : M <= 3 ? 3 : 2;  // M + R + M·R within 16 ymm registers
   if (isa == Isa::Avx512 && M == 1 && !bf16) {
     k512::gemv_rows_f32(j0, j1, k, a, static_cast<const float*>(W), C, alpha, beta);
   } else if (isa == Isa::Avx512) {
