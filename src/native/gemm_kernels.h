@@ -27,7 +27,8 @@
 //   * An fp32 B that is not transposed is read in place, unpacked, in full NR-wide panels: always in
 //     the k split, and on AVX-512 in the column split too (see direct_b).
 //   * Small m (decode, batched decode: m ≤ kSmallM = 8): no packing. B is streamed once from memory,
-//     parallel over n: transB → dot products along k of M rows of A against R rows of B at a time;
+//     parallel over n: transB → dot products along k of M rows of A (copied to 64-byte boundaries
+//     when M > 1 and they are not there) against R rows of B at a time;
 //     !transB → rank-8 updates of a C strip held in L1.
 //   * sgemv (m = 1): one row at a time (a single sequential stream), aligned loads after a masked
 //     head. bf16: one 64-byte load = 32 weights, split exactly into even (v << 16) and odd
