@@ -6,7 +6,7 @@
 //
 // Design (BLIS-style, see gemm.cpp for the entry points):
 //   * Packed path, n >= m (every training shape: forward, dx and dW): all of op(A) is packed once
-//     into MR-row micro-panels (shared buffer, packed inside the same pool job by whichever thread
+//     into micro-panels of at most MR rows, of balanced heights (see RowPanels) (shared buffer, packed inside the same pool job by whichever thread
 //     claims a chunk); each unit of work is one NR-wide column panel of C: for every KC slice of k
 //     the B micro-panel is packed (bf16 widened) right before it multiplies every A panel, so it
 //     is still in L1/L2, and the C strip stays in L2 across k slices. B is read from memory once.
@@ -265,19 +265,19 @@ SEAL_AVX512 inline void pack_a(const AView& A, long i0, long rows, long p0, long
     for (long p = 0; p < kc; p++) _mm256_store_ps(dst + p * 8, _mm256_maskz_loadu_ps(m, src + p * A.ld));
     return;
   }
-  if (rows < MR) return pack_a_generic<MR>(A, i0, rows, p0, kc, dst);
+  // 8 k-steps at a time through an 8×8 transpose; rows past `rows` are zeros.
   const float* src = A.data + i0 * A.ld + p0;
   long p = 0;
   for (; p + 8 <= kc; p += 8) {
     __m256 r[8];
 #pragma GCC unroll 8
-    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * A.ld + p);
+    for (int i = 0; i < 8; i++) r[i] = i < rows ? _mm256_loadu_ps(src + i * A.ld + p) : _mm256_setzero_ps();
     transpose8(r);
 #pragma GCC unroll 8
     for (int i = 0; i < 8; i++) _mm256_store_ps(dst + (p + i) * 8, r[i]);
   }
   for (; p < kc; p++)
-    for (int i = 0; i < 8; i++) dst[p * 8 + i] = src[i * A.ld + p];
+    for (int i = 0; i < 8; i++) dst[p * 8 + i] = i < rows ? src[i * A.ld + p] : 0.0f;
 }
 
 // B micro-panel: k-slice p0..p0+kc × columns j0..j0+cols (cols ≤ 48) → dst[p·48 + c], zero-padded.
@@ -815,21 +815,20 @@ SEAL_AVX2 inline void pack_a(const AView& A, long i0, long rows, long p0, long k
     }
     return;
   }
-  if (!A.trans && rows == MR) {
-    // Six rows, 8 k-steps at a time: an 8×8 transpose (two zero rows) gives each k-step's six
-    // values; a masked store writes exactly those six.
+  if (!A.trans) {
+    // Six rows (fewer: zeros), 8 k-steps at a time: an 8×8 transpose (two or more zero rows) gives
+    // each k-step's six values; a masked store writes exactly those six.
     const float* src = A.data + i0 * A.ld + p0;
     const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
     long p = 0;
     for (; p + 8 <= kc; p += 8) {
       __m256 r[8];
-      for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(src + i * A.ld + p);
-      r[6] = r[7] = _mm256_setzero_ps();
+      for (int i = 0; i < 8; i++) r[i] = i < rows ? _mm256_loadu_ps(src + i * A.ld + p) : _mm256_setzero_ps();
       transpose8(r);
       for (int q = 0; q < 8; q++) _mm256_maskstore_ps(dst + (p + q) * MR, six, r[q]);
     }
     for (; p < kc; p++)
-      for (int i = 0; i < MR; i++) dst[p * MR + i] = src[i * A.ld + p];
+      for (int i = 0; i < MR; i++) dst[p * MR + i] = i < rows ? src[i * A.ld + p] : 0.0f;
     return;
   }
   pack_a_generic<MR>(A, i0, rows, p0, kc, dst);
@@ -1079,6 +1078,18 @@ inline Blocking blocking_for(Isa isa) {
 inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 inline long round_up(long a, long b) { return ceil_div(a, b) * b; }
 
+// The rows of C cut into ceil(m / MR) micro-panels of balanced height (50 rows in 8-row panels:
+// 7,7,7,7,7,7,8 rather than six of 8 and one of 2). A 2-row tile is bound by its FMA latency
+// chains (6 accumulators) and costs over half a full tile; balanced panels all keep the FMA
+// pipes full. Heights never change a sum, so results are the same bits. Panel a is packed at
+// a·MR·kc as before (stride MR, zero rows past its height).
+struct RowPanels {
+  long m, count;
+  RowPanels(long m_, int mr) : m(m_), count(ceil_div(m_, mr)) {}
+  long start(long a) const { return a * m / count; }
+  long rows(long a) const { return start(a + 1) - start(a); }
+};
+
 inline void pack_a_panel(Isa isa, const AView& A, long i0, long rows, long p0, long kc, float* dst) {
   if (isa == Isa::Avx512) k512::pack_a(A, i0, rows, p0, kc, dst);
   else if (isa == Isa::Avx2) k256::pack_a(A, i0, rows, p0, kc, dst);
@@ -1184,7 +1195,8 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const int MR = bl.mr, NR = bl.nr;
   const long kc_nom = slice_length(k, bl);
   const long kblocks = ceil_div(k, kc_nom);  // every slice non-empty
-  const long apanels = ceil_div(m, MR);
+  const RowPanels rp(m, MR);
+  const long apanels = rp.count;
   const long slice_floats = apanels * MR * kc_nom;  // one packed k slice of A
   // One column range per thread, boundaries at multiples of 16, as even as possible.
   const long tasks = std::max<long>(1, std::min<long>({threads, ceil_div(n, 16), 512}));
@@ -1208,7 +1220,7 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
       const long u1 = std::min(a_units, u0 + a_chunk);
       for (long u = u0; u < u1; u++) {
         const long kb = u / apanels, a = u % apanels, pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
-        pack_a_panel(isa, A, a * MR, std::min<long>(MR, m - a * MR), pc, kc, abuf + kb * slice_floats + a * MR * kc);
+        pack_a_panel(isa, A, rp.start(a), rp.rows(a), pc, kc, abuf + kb * slice_floats + a * MR * kc);
       }
       a_done.fetch_add(u1 - u0, std::memory_order_release);
     }
@@ -1227,11 +1239,11 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
           if (!in_place(q)) pack_b_panel(isa, B, pc, kc, j0 + q * NR, cols(q), bp + q * NR * kc);
         const float beta_eff = kb == 0 ? beta : 1.0f;
         for (long a = 0; a < apanels; a++) {
-          const long i = a * MR;
+          const long i = rp.start(a);
           for (long q = 0; q < panels; q++)
             run_tile(isa, kc, as + a * MR * kc,
                      in_place(q) ? static_cast<const float*>(B.data) + pc * B.ld + j0 + q * NR : bp + q * NR * kc,
-                     c + i * n + j0 + q * NR, n, alpha, beta_eff, static_cast<int>(std::min<long>(MR, m - i)),
+                     c + i * n + j0 + q * NR, n, alpha, beta_eff, static_cast<int>(rp.rows(a)),
                      static_cast<int>(cols(q)), in_place(q) ? B.ld : 0);
         }
       }
@@ -1257,7 +1269,8 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
   const int MR = bl.mr, NR = bl.nr;
   const long kc_nom = slice_length(k, bl);
   const long kblocks = ceil_div(k, kc_nom);
-  const long apanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
+  const RowPanels rp(m, MR);
+  const long apanels = rp.count, npanels = ceil_div(n, NR);
   const long runs = std::min(kPartials, kblocks);
   const long mn = m * n;
   float* partials = shared_scratch(0).get(static_cast<size_t>(runs) * mn + 16);
@@ -1270,7 +1283,7 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
     const long kb0 = kblocks * run / runs, kb1 = kblocks * (run + 1) / runs;
     for (long kb = kb0; kb < kb1; kb++) {
       const long pc = kb * kc_nom, kc = std::min(kc_nom, k - pc);
-      for (long a = 0; a < apanels; a++) pack_a_panel(isa, A, a * MR, std::min<long>(MR, m - a * MR), pc, kc, ap + a * MR * kc);
+      for (long a = 0; a < apanels; a++) pack_a_panel(isa, A, rp.start(a), rp.rows(a), pc, kc, ap + a * MR * kc);
       for (long q = 0; q < npanels; q++) {
         const long j = q * NR;
         const int cols = static_cast<int>(std::min<long>(NR, n - j));
@@ -1278,8 +1291,8 @@ inline void gemm_ksplit(Isa isa, const AView& A, const BView& B, long m, long n,
         if (!in_place) pack_b_panel(isa, B, pc, kc, j, cols, bp);
         const float* b = in_place ? static_cast<const float*>(B.data) + pc * B.ld + j : bp;
         for (long a = 0; a < apanels; a++)
-          run_tile(isa, kc, ap + a * MR * kc, b, part + a * MR * n + j, n, alpha, 1.0f,
-                   static_cast<int>(std::min<long>(MR, m - a * MR)), cols, in_place ? B.ld : 0);
+          run_tile(isa, kc, ap + a * MR * kc, b, part + rp.start(a) * n + j, n, alpha, 1.0f,
+                   static_cast<int>(rp.rows(a)), cols, in_place ? B.ld : 0);
       }
     }
   });
