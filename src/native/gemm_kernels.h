@@ -7,9 +7,10 @@
 // Design (BLIS-style, see gemm.cpp for the entry points):
 //   * Packed path, n >= m (every training shape: forward, dx and dW): all of op(A) is packed once
 //     into micro-panels of at most MR rows and balanced heights (RowPanels), in a shared buffer,
-//     packed inside the same pool job by whichever thread claims a chunk; each unit of work is one NR-wide column panel of C: for every KC slice of k
-//     the B micro-panel is packed (bf16 widened) right before it multiplies every A panel, so it
-//     is still in L1/L2, and the C strip stays in L2 across k slices. B is read from memory once.
+//     packed inside the same pool job by whichever thread claims a chunk; each unit of work is
+//     one NR-wide column panel of C: for every KC slice of k the B micro-panel is packed (bf16
+//     widened) right before it multiplies every A panel, so it is still in L1/L2, and the C strip
+//     stays in L2 across k slices. B is read from memory once.
 //     Threads own equal column ranges (multiples of 16) and steal panels from the back of other
 //     ranges when done, so a core slowed by another process does not hold the call up.
 //   * Packed path, m > n: per NC column block and KC slice, B is packed once into a shared buffer,
