@@ -1239,14 +1239,15 @@ inline void gemm_nsplit(Isa isa, const AView& A, const BView& B, long m, long n,
         for (long q = 0; q < panels; q++)
           if (!in_place(q)) pack_b_panel(isa, B, pc, kc, j0 + q * NR, cols(q), bp + q * NR * kc);
         const float beta_eff = kb == 0 ? beta : 1.0f;
-        for (long a = 0; a < apanels; a++) {
-          const long i = rp.start(a);
-          for (long q = 0; q < panels; q++)
+        // B panel outside, A panels inside: the B panel stays in L1 while the A slice streams
+        // from L2 (it is read from L3 once per slice and group). With the A panel outside, a group's
+        // B panels (64 KB on AVX2) overflow L1: 7% slower on Zen 5 for dx of the MLP's up-projections.
+        for (long q = 0; q < panels; q++)
+          for (long a = 0; a < apanels; a++)
             run_tile(isa, kc, as + a * MR * kc,
                      in_place(q) ? static_cast<const float*>(B.data) + pc * B.ld + j0 + q * NR : bp + q * NR * kc,
-                     c + i * n + j0 + q * NR, n, alpha, beta_eff, static_cast<int>(rp.rows(a)),
+                     c + rp.start(a) * n + j0 + q * NR, n, alpha, beta_eff, static_cast<int>(rp.rows(a)),
                      static_cast<int>(cols(q)), in_place(q) ? B.ld : 0);
-        }
       }
     };
     for (long u; (u = ranges[task].take(true)) >= 0;) unit(task, u);
