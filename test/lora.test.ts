@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/model/load.js';
 import { LoraAdapter, type LoraTarget } from '../src/lora/lora.js';
 import { train, TrainingError } from '../src/train/trainer.js';
-import { noGrad } from '../src/tensor/autograd.js';
+import { backward, noGrad, zeroGrad } from '../src/tensor/autograd.js';
+import { crossEntropy, gatherRows } from '../src/tensor/ops.js';
+import { padBatch } from '../src/train/data.js';
 import { readHeader } from '../src/model/safetensors.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { assertClose, maxAbsDiff } from './helpers.js';
@@ -109,6 +111,42 @@ test('merged adapter gives the unmerged logits; detaching restores the base; sav
   loaded.mergeInto(model);
   const merged = noGrad(() => model.forward(ids, 1, 7)).data as Float32Array;
   assertClose(merged, adapted, { atol: 1e-4, rtol: 0, what: 'merged logits' });
+});
+
+test('a frozen head runs only at rows with a target: the same loss and adapter gradients, to the bit', () => {
+  // The real stories260K, a padded batch of prompt/completion examples (completion-only targets):
+  // 26 of 3·40 rows have a target. Every computed row is the same GEMM row as in the full head.
+  const { model } = loadModel(fileURLToPath(new URL('../../../shared/models/stories260K', import.meta.url)));
+  const adapter = LoraAdapter.create(model, { rank: 4, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj', 'down_proj'] }, 3);
+  for (const { b } of adapter.pairs.values()) (b.data as Float32Array).forEach((_, i, d) => { d[i] = Math.sin(i) * 0.05; });
+  adapter.attach(model);
+  const example = (n: number, prompt: number, seed: number) => {
+    const ids = Array.from({ length: n }, (_, i) => (seed * 131 + i * 17 + 3) % model.config.vocabSize);
+    return { ids, learn: ids.map((_, i) => i >= prompt) };
+  };
+  const batch = padBatch([example(40, 30, 1), example(25, 17, 2), example(33, 25, 3)], 0);
+  const rows = Int32Array.from([...batch.targets.keys()].filter((i) => batch.targets[i] !== -100));
+  assert.equal(rows.length, 26);
+  const run = (gather: boolean) => {
+    zeroGrad(adapter.parameters());
+    const logits = model.forward(batch.ids, batch.B, batch.T, gather ? { logitRows: rows } : {});
+    assert.deepEqual(logits.shape, [gather ? 26 : 120, model.config.vocabSize]);
+    const loss = crossEntropy(logits, gather ? Int32Array.from(rows, (r) => batch.targets[r]!) : batch.targets);
+    backward(loss);
+    return [loss.data as Float32Array, ...adapter.parameters().map((p) => Float32Array.from(p.grad!))];
+  };
+  const full = run(false);
+  const gathered = run(true);
+  assert.ok(full[0]![0]! > 1);
+  full.forEach((x, i) => assert.deepEqual(gathered[i], x, `tensor ${i} (0 = loss, then the adapter's gradients)`));
+
+  const x = new Tensor(Float32Array.from({ length: 12 }, (_, i) => i), [4, 3], { requiresGrad: true });
+  const y = gatherRows(x, Int32Array.from([1, 3]));
+  assert.deepEqual([...y.data as Float32Array], [3, 4, 5, 9, 10, 11]);
+  backward(y, Float32Array.from([1, 2, 3, 4, 5, 6]));
+  assert.deepEqual([...x.grad!], [0, 0, 0, 1, 2, 3, 0, 0, 0, 4, 5, 6]);
+  assert.throws(() => gatherRows(x, Int32Array.from([2, 1])), /gatherRows: rows\[1\] = 1 must be ascending, distinct and within 0\.\.3/);
+  assert.throws(() => gatherRows(x, Int32Array.from([4])), /rows\[0\] = 4/);
 });
 
 test('bad adapter directories name the file and field', () => {

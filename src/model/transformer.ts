@@ -3,7 +3,7 @@
 // (autograd records it), prefill and cached decode (noGrad, with a KV cache).
 import { kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { add, attention, embedding, linear, reshape, rmsnorm, rope, swiglu } from '../tensor/ops.js';
+import { add, attention, embedding, gatherRows, linear, reshape, rmsnorm, rope, swiglu } from '../tensor/ops.js';
 import { checkpoint } from '../tensor/autograd.js';
 import type { ModelConfig } from './config.js';
 import { ropeTables, type RopeTables } from './rope.js';
@@ -25,6 +25,11 @@ export interface ForwardOptions {
   lastOnly?: boolean;
   /** Compute logits only at this position (0..T-1) of each sequence: right-padded prompts. */
   lastPositions?: Int32Array;
+  /**
+   * Training: compute logits only at these rows of the [B·T] positions (ascending; those with a
+   * target), [rows.length, V]. Each computed row is the same, to the bit, as without it.
+   */
+  logitRows?: Int32Array;
   /** Decode against this cache: T new tokens per sequence are appended (prefill when empty). */
   cache?: KVCache;
   /** Gradient checkpointing: keep only each layer's input, recompute the layer in backward. */
@@ -66,6 +71,11 @@ export class Transformer {
     return p;
   }
 
+  /** The output projection (the embedding table when tied). */
+  head(): Tensor {
+    return this.config.tieEmbeddings ? this.param('model.embed_tokens.weight') : this.param('lm_head.weight');
+  }
+
   private optional(name: string): Tensor | null {
     return this.params.get(name) ?? null;
   }
@@ -84,7 +94,7 @@ export class Transformer {
 
   /**
    * ids: [B·T] token ids of B sequences of T tokens. Returns logits [B·T, V] (or [B, V] with
-   * lastOnly).
+   * lastOnly or lastPositions, [rows, V] with logitRows).
    */
   forward(ids: Int32Array, B: number, T: number, options: ForwardOptions = {}): Tensor {
     const c = this.config;
@@ -107,7 +117,9 @@ export class Transformer {
     if (options.lastPositions) h = rowsAt(h, B, T, options.lastPositions);
     else if (options.lastOnly) h = rowsAt(h, B, T, new Int32Array(B).fill(T - 1));
     h = rmsnorm(h, this.param('model.norm.weight'), c.rmsNormEps);
-    const head = c.tieEmbeddings ? this.param('model.embed_tokens.weight') : this.param('lm_head.weight');
+    // After the norm, so the norm and its backward see every row as before.
+    if (options.logitRows) h = gatherRows(h, options.logitRows);
+    const head = this.head();
     let out: Float32Array | undefined;
     if (options.reuseLogitsBuffer) {
       const n = (h.numel / c.hiddenSize) * c.vocabSize;

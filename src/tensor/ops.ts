@@ -138,6 +138,33 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, into?: 
   });
 }
 
+/**
+ * The rows of x [N, C] at the given indices (ascending, distinct) → [rows.length, C]; the
+ * gradient goes back to those rows, zeros to the others. Training uses it to run the LM head
+ * only at positions that have a target.
+ */
+export function gatherRows(x: Tensor, rows: Int32Array): Tensor {
+  const C = lastDim(x);
+  const xd = f32('gatherRows', 'x', x);
+  const N = C === 0 ? 0 : xd.length / C;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!(r >= 0 && r < N) || (i > 0 && r <= rows[i - 1]!)) {
+      throw opError('gatherRows', `rows[${i}] = ${r} must be ascending, distinct and within 0..${N - 1} (x ${x.label()})`);
+    }
+  }
+  const y = uninitialized(rows.length * C);
+  for (let i = 0; i < rows.length; i++) y.set(xd.subarray(rows[i]! * C, (rows[i]! + 1) * C), i * C);
+  const out = new Tensor(y, [rows.length, C]);
+  if (!needsGrad(x)) return out;
+  const saved = rows.slice();
+  return record('gatherRows', out, [x], (dy) => {
+    const dx = new Float32Array(xd.length);
+    for (let i = 0; i < saved.length; i++) dx.set(dy.subarray(i * C, (i + 1) * C), saved[i]! * C);
+    addGrad(x, dx);
+  });
+}
+
 // ---- embedding ----------------------------------------------------------------------------------
 
 /**

@@ -90,6 +90,10 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
   let micro = 0;
   let queue: Example[][] = [];
 
+  // A frozen head (LoRA) runs only at positions with a target: prompt tokens under a
+  // completion-only loss, padding and each sequence's last token cost no vocabulary-sized GEMM.
+  // A trainable head keeps every row, so its gradient sums the same rows in the same order.
+  const headFrozen = !model.head().requiresGrad;
   zeroGrad(params);
   for (let step = 0; step < totalSteps; step++) {
     let lossSum = 0;
@@ -101,10 +105,12 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
       const group = queue.shift()!;
       const batch: Batch = options.packLength ? packBatch(group, padId, options.packLength) : padBatch(group, padId);
       options.beforeMicroBatch?.(micro++);
+      const rows = headFrozen ? rowsWithTargets(batch.targets) : null;
       const logits = model.forward(batch.ids, batch.B, batch.T, {
         positions: batch.positions, segStart: batch.segStart, checkpoint: options.gradientCheckpointing, reuseLogitsBuffer: true,
+        logitRows: rows?.rows,
       });
-      const loss = crossEntropy(logits, batch.targets, { reuseLogits: true });
+      const loss = crossEntropy(logits, rows?.targets ?? batch.targets, { reuseLogits: true });
       const value = loss.data[0]!;
       if (!Number.isFinite(value)) {
         zeroGrad(params);
@@ -134,6 +140,21 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
   }
   const seconds = (performance.now() - start) / 1000;
   return { steps: reports, tokensPerSecond: tokens / Math.max(seconds, 1e-9), seconds };
+}
+
+/** The rows that have a target and their targets; null when every row has one (or none does). */
+function rowsWithTargets(targets: Int32Array): { rows: Int32Array; targets: Int32Array } | null {
+  let n = 0;
+  for (let i = 0; i < targets.length; i++) if (targets[i] !== -100) n++;
+  if (n === targets.length || n === 0) return null;
+  const rows = new Int32Array(n);
+  const kept = new Int32Array(n);
+  for (let i = 0, j = 0; i < targets.length; i++) {
+    if (targets[i] === -100) continue;
+    rows[j] = i;
+    kept[j++] = targets[i]!;
+  }
+  return { rows, targets: kept };
 }
 
 function scaleInPlace(g: Float32Array, s: number): void {
