@@ -27,9 +27,9 @@ export interface ForwardOptions {
   lastPositions?: Int32Array;
   /**
    * Training: compute logits only at these rows of the [B·T] positions (ascending; those with a
-   * target), [rows.length, V]. The same values as those rows of the full head, to the bit while
-   * the GEMM keeps its packed path (over 8 rows); fewer take the streaming path, whose sums
-   * are ordered differently.
+   * target), [rows.length, V]. The same values as those rows of the full head, to the bit
+   * unless fewer rows move a GEMM to another path (8 rows or fewer stream; the head's backward
+   * may switch to the k split), whose sums are ordered differently.
    */
   logitRows?: Int32Array;
   /** Decode against this cache: T new tokens per sequence are appended (prefill when empty). */
