@@ -178,18 +178,15 @@ function slidingWindowStarts(B: number, T: number, window: number | null): Int32
   return starts;
 }
 
-/** The last position's row of each sequence (inference only: no gradient). */
 /** Row positions[b] of each sequence b of h ([B·T, C]) → [B, C]. */
 function rowsAt(h: Tensor, B: number, T: number, positions: Int32Array): Tensor {
-  const C = h.shape[h.shape.length - 1]!;
-  const src = h.data as Float32Array;
-  const out = new Float32Array(B * C);
+  const rows = new Int32Array(B);
   for (let b = 0; b < B; b++) {
     const t = positions[b]!;
     if (!(t >= 0 && t < T)) throw new RangeError(`forward: lastPositions[${b}] = ${t} is outside 0..${T - 1}`);
-    out.set(src.subarray((b * T + t) * C, (b * T + t + 1) * C), b * C);
+    rows[b] = b * T + t;
   }
-  return new Tensor(out, [B, C]);
+  return gatherRows(h, rows);
 }
 
 /**
