@@ -5,7 +5,8 @@
 // like a tape), and frees them as it goes: saved activations and intermediate gradients are
 // dropped, so nothing outlives the step. A graph can be backpropagated once.
 import { kernels } from '../kernels/index.js';
-import { Tensor, formatShape } from './tensor.js';
+import { Tensor, formatShape, uninitialized } from './tensor.js';
+import { activeBufferPool } from './buffer-pool.js';
 
 export interface GradNode {
   /** Creation counter: nodes run in decreasing id (newest first). */
@@ -56,12 +57,21 @@ export function record(op: string, output: Tensor, inputs: Tensor[], backward: (
   if (!needsGrad(...inputs)) return output;
   output.requiresGrad = true;
   output.node = { id: nextNodeId++, op, output, inputs, backward };
+  activeBufferPool()?.claim(output.data, output.node.id, inputs);
   return output;
 }
 
 /** t.grad, allocated (zeros) on first use: for kernels and loops that accumulate in place. */
 export function gradOf(t: Tensor): Float32Array {
   return (t.grad ??= new Float32Array(t.numel));
+}
+
+/**
+ * A new gradient buffer for t that the caller overwrites in full (beta = 0). An activation's comes
+ * from the step's buffer pool; a leaf's never does, since a leaf's gradient outlives the step.
+ */
+export function freshGrad(t: Tensor): Float32Array {
+  return (t.grad = t.node === null ? new Float32Array(t.numel) : uninitialized(t.numel));
 }
 
 /**
@@ -72,11 +82,17 @@ export function addGrad(t: Tensor, g: Float32Array): void {
   if (!t.requiresGrad || t.grad === g) return;
   if (g.length !== t.numel) throw new RangeError(`addGrad: gradient has ${g.length} elements, ${t.label()} has ${t.numel}`);
   const dst = t.grad;
+  const pool = activeBufferPool();
   if (dst === null) {
-    t.grad = g;
+    // A leaf's gradient outlives the step, so it never keeps a pooled buffer.
+    if (t.node === null && pool?.isLent(g)) {
+      t.grad = g.slice();
+      pool.release(g);
+    } else t.grad = g;
     return;
   }
   kernels.add(dst.length, dst, g, dst);
+  pool?.release(g);
 }
 
 /**
@@ -112,14 +128,20 @@ function runBackward(root: Tensor, grad: Float32Array | undefined, owned: boolea
   const order = reachableNodes(root.node, oldestNodeId);
   order.sort((a, b) => b.id - a.id);
   root.grad = seed; // a non-leaf's gradient lives only during backward
+  const pool = activeBufferPool();
   for (const node of order) {
     const run = node.backward!;
     const dOutput = node.output.grad;
+    const inputs = node.inputs;
     // Free before running: the closure may consume dOutput, and a throw must not leave it reusable.
     node.backward = null;
     node.inputs = [];
     node.output.grad = null;
     if (dOutput !== null) run(dOutput);
+    if (pool) { // see buffer-pool.ts: what is provably dead now goes back
+      if (dOutput !== null && !inputs.some((t) => t.grad === dOutput)) pool.release(dOutput);
+      pool.releaseOutput(node.output.data, node.id);
+    }
   }
 }
 
@@ -168,7 +190,12 @@ export function detach(t: Tensor, requiresGrad = false): Tensor {
  */
 export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]): Tensor {
   if (!gradEnabled) return fn(...inputs);
+  const pool = activeBufferPool();
+  const mark = pool?.mark();
   const first = noGrad(() => fn(...inputs));
+  // Nothing fn computed without recording outlives it but its result: its buffers go back now,
+  // or a pooled step would hold every layer's activations, as if there were no checkpointing.
+  if (pool) pool.releaseSince(mark!, first.data);
   // A fresh tensor over the result's data, so an input that fn returned unchanged keeps its history.
   const output = new Tensor(first.data, first.shape, { requiresGrad: true });
   output.node = {
@@ -190,5 +217,6 @@ export function checkpoint(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[]
       }
     },
   };
+  pool?.claim(output.data, output.node.id, inputs);
   return output;
 }

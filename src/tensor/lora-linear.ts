@@ -4,7 +4,8 @@
 // the [rows × out] activations is needed beyond what the base linear already does.
 import { kernels } from '../kernels/index.js';
 import { Tensor, uninitialized } from './tensor.js';
-import { gradOf, record } from './autograd.js';
+import { freshGrad, gradOf, record } from './autograd.js';
+import { activeBufferPool } from './buffer-pool.js';
 import { addRows, checkTrainable, f32, lastDim, opError, sumRowsInto } from './check.js';
 
 export function loraLinear(
@@ -38,8 +39,7 @@ export function loraLinear(
   return record(op, out, inputs, (dy) => {
     if (x.requiresGrad) { // dx += dy·W (dx = dy·W into a fresh buffer when x has no gradient yet)
       const fresh = x.grad === null;
-      if (fresh) x.grad = uninitialized(x.numel);
-      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, fresh ? 0 : 1, x.grad!);
+      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, fresh ? 0 : 1, fresh ? freshGrad(x) : x.grad!);
     }
     if (w.requiresGrad) kernels.gemm(true, false, outF, inF, rows, 1, dy, xd, 1, gradOf(w));
     if (bias?.requiresGrad) sumRowsInto(gradOf(bias), dy, rows, outF);
@@ -48,5 +48,8 @@ export function loraLinear(
     if (b.requiresGrad) kernels.gemm(true, false, outF, r, rows, scale, dy, h, 1, gradOf(b)); // dB += s·dyᵀ·h
     if (a.requiresGrad) kernels.gemm(true, false, r, inF, rows, 1, dh, xl, 1, gradOf(a)); // dA += dhᵀ·x'
     if (xLora.requiresGrad) kernels.gemm(false, false, rows, inF, r, 1, dh, ad, 1, gradOf(xLora)); // dx' += dh·A
+    const pool = activeBufferPool(); // h and dh die with this closure
+    pool?.release(dh);
+    pool?.release(h);
   });
 }

@@ -5,8 +5,8 @@
 // (adopted without a copy when the input has no gradient yet). dy arrives owned, so a backward
 // may overwrite it.
 import { kernels } from '../kernels/index.js';
-import { Tensor, formatShape, numel, resolveShape, uninitialized } from './tensor.js';
-import { addGrad, gradOf, needsGrad, record } from './autograd.js';
+import { Tensor, copyOf, formatShape, numel, resolveShape, uninitialized } from './tensor.js';
+import { addGrad, freshGrad, gradOf, needsGrad, record } from './autograd.js';
 import { addRows, checkTrainable, f32, lastDim, opError, sameShape, sumRowsInto } from './check.js';
 
 // ---- shape --------------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   kernels.add(y.length, ad, bd, y);
   return record('add', new Tensor(y, a.shape), [a, b], (dy) => {
     // Both receive dy unchanged: one may adopt dy itself, the other needs its own copy.
-    if (b.requiresGrad) addGrad(b, a.requiresGrad ? dy.slice() : dy);
+    if (b.requiresGrad) addGrad(b, a.requiresGrad ? copyOf(dy) : dy);
     addGrad(a, dy);
   });
 }
@@ -128,8 +128,7 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null = null, into?: 
   return record('linear', out, bias ? [x, w, bias] : [x, w], (dy) => {
     if (x.requiresGrad) { // dx += dy·W (dx = dy·W into a fresh buffer when x has no gradient yet)
       const fresh = x.grad === null;
-      if (fresh) x.grad = uninitialized(x.numel);
-      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, fresh ? 0 : 1, x.grad!);
+      kernels.gemm(false, false, rows, inF, outF, 1, dy, w.data, fresh ? 0 : 1, fresh ? freshGrad(x) : x.grad!);
     }
     if (w.requiresGrad) { // dW += dyᵀ·x
       kernels.gemm(true, false, outF, inF, rows, 1, dy, xd, 1, gradOf(w));
@@ -234,7 +233,7 @@ export function rope(x: Tensor, positions: Int32Array, cos: Float32Array, sin: F
     const p = positions[n]!;
     if (p < 0 || p >= maxPos) throw opError('rope', `position ${p} at row ${n} is outside the tables' [0, ${maxPos})`);
   }
-  const y = xd.slice(); // the kernel rotates in place
+  const y = copyOf(xd); // the kernel rotates in place
   kernels.rope(N, H, D, y, positions, cos, sin, false);
   if (!needsGrad(x)) return new Tensor(y, x.shape);
   const savedPositions = positions.slice();

@@ -3,6 +3,7 @@
 // Uint16Array) so a 7B base model needs half the memory. Gradients are always fp32, allocated on
 // first use and accumulated into, as in PyTorch.
 import type { GradNode } from './autograd.js';
+import { activeBufferPool } from './buffer-pool.js';
 
 export type TensorData = Float32Array | Uint16Array;
 
@@ -124,6 +125,15 @@ const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Ui
  */
 export function uninitialized(n: number): Float32Array {
   if (n < 4096 || !nodeBuffer) return new Float32Array(n);
+  const pool = activeBufferPool();
+  if (pool) return pool.take(n);
   const bytes = nodeBuffer.allocUnsafeSlow(n * 4);
   return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+/** A copy of a, in a buffer from `uninitialized` (so a pooled one inside a training step). */
+export function copyOf(a: Float32Array): Float32Array {
+  const out = uninitialized(a.length);
+  out.set(a);
+  return out;
 }

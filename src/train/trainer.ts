@@ -2,6 +2,7 @@
 // budget, batches (padded or packed), gradient accumulation, clipping, schedules, seeded shuffling,
 // gradient checkpointing; a NaN or infinite loss stops the run before it touches the weights.
 import { backward, zeroGrad } from '../tensor/autograd.js';
+import { BufferPool, withBufferPool } from '../tensor/buffer-pool.js';
 import { crossEntropy } from '../tensor/ops.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Transformer } from '../model/transformer.js';
@@ -32,6 +33,11 @@ export interface TrainOptions {
   packLength?: number;
   padId?: number;
   gradientCheckpointing?: boolean;
+  /**
+   * Where each micro-batch's activation and gradient buffers come from and go back to (see
+   * tensor/buffer-pool.ts): a fresh pool by default; null leaves them to the garbage collector.
+   */
+  bufferPool?: BufferPool | null;
   /** Called before each micro-batch's forward with its global index (LoRA dropout seeds use it). */
   beforeMicroBatch?: (index: number) => void;
   onStep?: (report: StepReport) => void;
@@ -94,6 +100,8 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
   // completion-only loss, padding and each sequence's last token cost no vocabulary-sized GEMM.
   // A trainable head keeps every row, so its gradient sums the same rows in the same order.
   const headFrozen = !model.head().requiresGrad;
+  const pool = options.bufferPool === undefined ? new BufferPool() : options.bufferPool;
+  const scoped = <T>(fn: () => T): T => (pool ? withBufferPool(pool, fn) : fn());
   zeroGrad(params);
   for (let step = 0; step < totalSteps; step++) {
     let lossSum = 0;
@@ -106,17 +114,21 @@ export function train(model: Transformer, params: Tensor[], examples: Example[],
       const batch: Batch = options.packLength ? packBatch(group, padId, options.packLength) : padBatch(group, padId);
       options.beforeMicroBatch?.(micro++);
       const rows = headFrozen ? rowsWithTargets(batch.targets) : null;
-      const logits = model.forward(batch.ids, batch.B, batch.T, {
-        positions: batch.positions, segStart: batch.segStart, checkpoint: options.gradientCheckpointing, reuseLogitsBuffer: true,
-        logitRows: rows?.rows,
+      // Activations and their gradients live only inside this scope: their buffers are reused.
+      const value = scoped(() => {
+        const logits = model.forward(batch.ids, batch.B, batch.T, {
+          positions: batch.positions, segStart: batch.segStart, checkpoint: options.gradientCheckpointing, reuseLogitsBuffer: true,
+          logitRows: rows?.rows,
+        });
+        const loss = crossEntropy(logits, rows?.targets ?? batch.targets, { reuseLogits: true });
+        const lossValue = loss.data[0]!;
+        if (Number.isFinite(lossValue)) backward(loss, Float32Array.of(1 / accum));
+        return lossValue;
       });
-      const loss = crossEntropy(logits, rows?.targets ?? batch.targets, { reuseLogits: true });
-      const value = loss.data[0]!;
       if (!Number.isFinite(value)) {
         zeroGrad(params);
         throw new TrainingError(`step ${step + 1}: loss is ${value}; stopping with the weights of the last good step`, step + 1);
       }
-      backward(loss, Float32Array.of(1 / accum));
       lossSum += value;
       count++;
       tokens += group.reduce((n, e) => n + e.ids.length, 0);
