@@ -22,8 +22,6 @@ interface Loan {
   seq: number;
 }
 
-const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-
 /** Sizes are rounded up to one of 8 classes per power of two (at most 12.5% extra), so lengths that vary from batch to batch still find buffers. */
 function sizeClass(n: number): number {
   const step = Math.max(1, 2 ** (Math.floor(Math.log2(n)) - 3));
@@ -48,9 +46,8 @@ export class BufferPool {
     const cls = sizeClass(n);
     let buffer = this.free.get(cls)?.pop();
     if (buffer) this.idle.delete(buffer);
-    else {
-      const bytes = nodeBuffer ? nodeBuffer.allocUnsafeSlow(cls * 4) : new Uint8Array(cls * 4);
-      buffer = bytes.buffer as ArrayBuffer;
+    else { // zero-filled, but only the first time a size is needed
+      buffer = new ArrayBuffer(cls * 4);
       this.allocatedBytes += cls * 4;
     }
     const view = new Float32Array(buffer, 0, n);
@@ -103,11 +100,7 @@ export class BufferPool {
 
   /** Returns every loan of the scope; drops the buffers that stayed idle through it (sizes no longer in use). */
   endScope(): void {
-    for (const [view, loan] of this.lent) {
-      if (this.poison) view.fill(NaN);
-      this.giveBack(loan.buffer);
-    }
-    this.lent.clear();
+    for (const view of this.lent.keys()) this.release(view);
     for (const [cls, list] of this.free) {
       const kept = list.filter((b) => !this.idle.has(b));
       if (kept.length) this.free.set(cls, kept);
